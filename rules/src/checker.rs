@@ -1,0 +1,470 @@
+//! The single traversal: walks a parsed file once, keeps the context every rule
+//! would otherwise re-derive (test code? inside `unsafe`? current function,
+//! impl, module path?) and calls each enabled rule's hooks at every node.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use syn::visit::{self, Visit};
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::facts::{FileFacts, FileInfo, ModDecl};
+use crate::rule::{Rule, RuleMeta};
+use crate::settings::Settings;
+
+/// Where a function sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    /// `fn` at module level or inside a block.
+    Free,
+    /// An associated function or method in an `impl`.
+    Impl,
+    /// A provided method in a `trait`.
+    TraitDefault,
+}
+
+/// The function currently being walked.
+#[derive(Clone, Copy)]
+pub struct FnFrame<'ast> {
+    pub kind: FnKind,
+    pub attrs: &'ast [syn::Attribute],
+    pub vis: Option<&'ast syn::Visibility>,
+    pub sig: &'ast syn::Signature,
+}
+
+/// The shared context rules read. Built and updated by the checker only.
+#[derive(Clone)]
+pub struct Ctx<'ast> {
+    pub file: &'ast FileInfo,
+    pub settings: &'ast Settings,
+    pub source: &'ast str,
+    test_depth: u32,
+    unsafe_depth: u32,
+    /// Depth of `mod ffi|sys|bindings|raw` blocks.
+    low_level_depth: u32,
+    fns: Vec<FnFrame<'ast>>,
+    impls: Vec<&'ast syn::ItemImpl>,
+    traits: Vec<&'ast syn::ItemTrait>,
+    modules: Vec<String>,
+}
+
+impl<'ast> Ctx<'ast> {
+    /// Inside `#[cfg(test)]`, `#[test]` or another test attribute.
+    pub fn in_test(&self) -> bool {
+        self.test_depth > 0 || matches!(self.file.kind, crate::TargetKind::Test | crate::TargetKind::Bench)
+    }
+
+    /// Inside an `unsafe` block or `unsafe fn`.
+    pub fn in_unsafe(&self) -> bool {
+        self.unsafe_depth > 0
+    }
+
+    /// Business logic at this point: a business-logic file, outside test code
+    /// and outside `mod ffi`, `mod sys`, `mod bindings` and `mod raw`.
+    pub fn is_business_logic(&self) -> bool {
+        self.file.business_logic && self.test_depth == 0 && self.low_level_depth == 0
+    }
+
+    /// The innermost enclosing function (closures do not count).
+    pub fn current_fn(&self) -> Option<&FnFrame<'ast>> {
+        self.fns.last()
+    }
+
+    /// All enclosing functions, outermost first.
+    pub fn fns(&self) -> &[FnFrame<'ast>] {
+        &self.fns
+    }
+
+    /// The innermost enclosing `impl` block.
+    pub fn current_impl(&self) -> Option<&'ast syn::ItemImpl> {
+        self.impls.last().copied()
+    }
+
+    /// The innermost enclosing `trait` block.
+    pub fn current_trait(&self) -> Option<&'ast syn::ItemTrait> {
+        self.traits.last().copied()
+    }
+
+    /// Inline modules of this file around the current node, outermost first.
+    pub fn inline_modules(&self) -> &[String] {
+        &self.modules
+    }
+
+    /// A diagnostic of `rule` at `span` in this file.
+    pub fn diagnostic(&self, rule: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(rule, &self.file.path, span, message)
+    }
+}
+
+/// What the walk of one file produces.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub diagnostics: Vec<Diagnostic>,
+    pub facts: FileFacts,
+    /// Rules that panicked on this file: (code, panic message). The rule is
+    /// skipped for the rest of the file.
+    pub rule_panics: Vec<(&'static str, String)>,
+    /// Lines where an item, statement, arm, field or variant starts, with the
+    /// line where it ends: the scope of an own-line suppression comment.
+    pub node_lines: Vec<(u32, u32)>,
+}
+
+impl Out {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Checks one parsed file with `rules`.
+pub fn check_file(
+    file: &FileInfo,
+    settings: &Settings,
+    source: &str,
+    ast: &syn::File,
+    rules: &[&dyn Rule],
+) -> Out {
+    let mut checker = Checker {
+        cx: Ctx {
+            file,
+            settings,
+            source,
+            test_depth: 0,
+            unsafe_depth: 0,
+            low_level_depth: 0,
+            fns: Vec::new(),
+            impls: Vec::new(),
+            traits: Vec::new(),
+            modules: Vec::new(),
+        },
+        rules: rules.to_vec(),
+        out: Out::default(),
+        record_lines: source.contains("rustgate:"),
+    };
+    if attrs_are_test(&ast.attrs) {
+        checker.cx.test_depth += 1;
+    }
+    checker.each(|r, cx, out| r.check_file(cx, ast, out));
+    checker.visit_file(ast);
+    checker.out
+}
+
+struct Checker<'ast, 'r> {
+    cx: Ctx<'ast>,
+    rules: Vec<&'r dyn Rule>,
+    out: Out,
+    record_lines: bool,
+}
+
+impl<'ast> Checker<'ast, '_> {
+    /// Calls `f` for every active rule; a rule that panics is reported once and
+    /// dropped for the rest of the file.
+    fn each(&mut self, f: impl Fn(&dyn Rule, &Ctx<'ast>, &mut Out)) {
+        let mut i = 0;
+        while i < self.rules.len() {
+            let rule = self.rules[i];
+            let result = catch_unwind(AssertUnwindSafe(|| f(rule, &self.cx, &mut self.out)));
+            match result {
+                Ok(()) => i += 1,
+                Err(payload) => {
+                    self.out
+                        .rule_panics
+                        .push((rule.meta().code, panic_message(&*payload)));
+                    self.rules.remove(i);
+                }
+            }
+        }
+    }
+
+    fn node_lines(&mut self, span: proc_macro2::Span) {
+        if self.record_lines {
+            let (s, e) = (span.start().line as u32, span.end().line as u32);
+            self.out.node_lines.push((s, e));
+        }
+    }
+
+    fn enter_attrs(&mut self, attrs: &[syn::Attribute]) -> bool {
+        let test = attrs_are_test(attrs);
+        if test {
+            self.cx.test_depth += 1;
+        }
+        test
+    }
+
+    fn leave_attrs(&mut self, test: bool) {
+        if test {
+            self.cx.test_depth -= 1;
+        }
+    }
+
+    fn walk_fn(&mut self, frame: FnFrame<'ast>, visit_body: impl FnOnce(&mut Self)) {
+        let is_unsafe = matches!(frame.sig.safety, syn::Safety::Unsafe(_));
+        self.cx.unsafe_depth += u32::from(is_unsafe);
+        self.cx.fns.push(frame);
+        visit_body(self);
+        self.cx.fns.pop();
+        self.cx.unsafe_depth -= u32::from(is_unsafe);
+    }
+}
+
+impl<'ast> Visit<'ast> for Checker<'ast, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.node_lines(syn::spanned::Spanned::span(item));
+        let test = self.enter_attrs(item_attrs(item));
+        self.each(|r, cx, out| r.check_item(cx, item, out));
+        visit::visit_item(self, item);
+        self.leave_attrs(test);
+    }
+
+    fn visit_item_fn(&mut self, node: &'ast syn::ItemFn) {
+        let frame = FnFrame {
+            kind: FnKind::Free,
+            attrs: &node.attrs,
+            vis: Some(&node.vis),
+            sig: &node.sig,
+        };
+        self.walk_fn(frame, |v| visit::visit_item_fn(v, node));
+    }
+
+    fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
+        self.node_lines(syn::spanned::Spanned::span(item));
+        let attrs: &[syn::Attribute] = match item {
+            syn::ImplItem::Const(i) => &i.attrs,
+            syn::ImplItem::Fn(i) => &i.attrs,
+            syn::ImplItem::Type(i) => &i.attrs,
+            syn::ImplItem::Macro(i) => &i.attrs,
+            _ => &[],
+        };
+        let test = self.enter_attrs(attrs);
+        self.each(|r, cx, out| r.check_impl_item(cx, item, out));
+        visit::visit_impl_item(self, item);
+        self.leave_attrs(test);
+    }
+
+    fn visit_impl_item_fn(&mut self, node: &'ast syn::ImplItemFn) {
+        let frame = FnFrame {
+            kind: FnKind::Impl,
+            attrs: &node.attrs,
+            vis: Some(&node.vis),
+            sig: &node.sig,
+        };
+        self.walk_fn(frame, |v| visit::visit_impl_item_fn(v, node));
+    }
+
+    fn visit_trait_item(&mut self, item: &'ast syn::TraitItem) {
+        self.node_lines(syn::spanned::Spanned::span(item));
+        let attrs: &[syn::Attribute] = match item {
+            syn::TraitItem::Const(i) => &i.attrs,
+            syn::TraitItem::Fn(i) => &i.attrs,
+            syn::TraitItem::Type(i) => &i.attrs,
+            syn::TraitItem::Macro(i) => &i.attrs,
+            _ => &[],
+        };
+        let test = self.enter_attrs(attrs);
+        self.each(|r, cx, out| r.check_trait_item(cx, item, out));
+        visit::visit_trait_item(self, item);
+        self.leave_attrs(test);
+    }
+
+    fn visit_trait_item_fn(&mut self, node: &'ast syn::TraitItemFn) {
+        let frame = FnFrame {
+            kind: FnKind::TraitDefault,
+            attrs: &node.attrs,
+            vis: None,
+            sig: &node.sig,
+        };
+        self.walk_fn(frame, |v| visit::visit_trait_item_fn(v, node));
+    }
+
+    fn visit_item_impl(&mut self, node: &'ast syn::ItemImpl) {
+        self.cx.impls.push(node);
+        visit::visit_item_impl(self, node);
+        self.cx.impls.pop();
+    }
+
+    fn visit_item_trait(&mut self, node: &'ast syn::ItemTrait) {
+        self.cx.traits.push(node);
+        visit::visit_item_trait(self, node);
+        self.cx.traits.pop();
+    }
+
+    fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
+        let name = node.ident.to_string();
+        if node.content.is_none() {
+            self.out.facts.mods.push(ModDecl {
+                inline_parents: self.cx.modules.clone(),
+                name: name.clone(),
+                path_attr: path_attr(&node.attrs),
+            });
+        }
+        let low_level = is_low_level_module(&name);
+        self.cx.low_level_depth += u32::from(low_level);
+        self.cx.modules.push(name);
+        visit::visit_item_mod(self, node);
+        self.cx.modules.pop();
+        self.cx.low_level_depth -= u32::from(low_level);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        if !matches!(stmt, syn::Stmt::Item(_)) {
+            self.node_lines(syn::spanned::Spanned::span(stmt));
+        }
+        visit::visit_stmt(self, stmt);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let test = self.enter_attrs(&local.attrs);
+        self.each(|r, cx, out| r.check_local(cx, local, out));
+        visit::visit_local(self, local);
+        self.leave_attrs(test);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.node_lines(syn::spanned::Spanned::span(arm));
+        visit::visit_arm(self, arm);
+    }
+
+    fn visit_field(&mut self, field: &'ast syn::Field) {
+        self.node_lines(syn::spanned::Spanned::span(field));
+        visit::visit_field(self, field);
+    }
+
+    fn visit_variant(&mut self, variant: &'ast syn::Variant) {
+        self.node_lines(syn::spanned::Spanned::span(variant));
+        visit::visit_variant(self, variant);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        let test = self.enter_attrs(expr_attrs(expr));
+        self.each(|r, cx, out| r.check_expr(cx, expr, out));
+        let is_unsafe = matches!(expr, syn::Expr::Unsafe(_));
+        self.cx.unsafe_depth += u32::from(is_unsafe);
+        visit::visit_expr(self, expr);
+        self.cx.unsafe_depth -= u32::from(is_unsafe);
+        self.leave_attrs(test);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.each(|r, cx, out| r.check_macro(cx, mac, out));
+        visit::visit_macro(self, mac);
+        // Macros are not expanded, but most take comma-separated expressions
+        // (`format!`, `vec!`, `assert!`, `write!`, ...): walk those, so rules see
+        // `println!("{}", x.unwrap())` like any other call.
+        if let Some(args) = crate::syntax::macro_args(mac) {
+            // The parsed arguments live shorter than the file's tree: walk them
+            // with a checker of their own that shares this one's context.
+            let mut sub = Checker {
+                cx: self.cx.clone(),
+                rules: self.rules.clone(),
+                out: std::mem::take(&mut self.out),
+                record_lines: false,
+            };
+            for arg in &args {
+                sub.visit_expr(arg);
+            }
+            self.out = sub.out;
+            if sub.rules.len() != self.rules.len() {
+                self.rules.retain(|r| sub.rules.iter().any(|s| s.meta().code == r.meta().code));
+            }
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+/// Modules whose contents are low-level bindings by convention.
+pub fn is_low_level_module(name: &str) -> bool {
+    matches!(name, "ffi" | "sys" | "bindings" | "raw")
+}
+
+/// The attributes of any item.
+pub fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
+    match expr {
+        syn::Expr::Closure(e) => &e.attrs,
+        syn::Expr::Block(e) => &e.attrs,
+        syn::Expr::Async(e) => &e.attrs,
+        _ => &[],
+    }
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, or a `#[cfg(..)]` that
+/// requires `test` (`cfg(test)`, `cfg(all(test, ..))`).
+pub fn attrs_are_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let path = attr.path();
+        let last = path.segments.last().map(|s| s.ident.to_string());
+        match last.as_deref() {
+            Some("test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest") => {
+                !path.is_ident("cfg")
+            }
+            Some("cfg") if path.segments.len() == 1 => attr
+                .meta
+                .require_list()
+                .map(|list| cfg_requires_test(&list.tokens))
+                .unwrap_or(false),
+            _ => false,
+        }
+    })
+}
+
+/// Whether a cfg predicate can only hold under `test`: `test`, or `all(..)`
+/// containing `test`.
+fn cfg_requires_test(tokens: &proc_macro2::TokenStream) -> bool {
+    let mut iter = tokens.clone().into_iter().peekable();
+    match iter.next() {
+        Some(proc_macro2::TokenTree::Ident(id)) if id == "test" => iter.peek().is_none(),
+        Some(proc_macro2::TokenTree::Ident(id)) if id == "all" => match iter.next() {
+            Some(proc_macro2::TokenTree::Group(g)) => g
+                .stream()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .split(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
+                .any(|part| part.len() == 1 && matches!(&part[0], proc_macro2::TokenTree::Ident(i) if i == "test")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        if !attr.path().is_ident("path") {
+            return None;
+        }
+        let nv = attr.meta.require_name_value().ok()?;
+        match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        }
+    })
+}

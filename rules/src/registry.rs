@@ -1,0 +1,59 @@
+//! The registry: every rule and every driver diagnostic, by stable code.
+
+use crate::rule::{Rule, RuleMeta};
+use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
+
+/// Rules with syntax hooks, in code order.
+static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic];
+
+/// Diagnostics produced by the driver (parse errors, suppressions, coverage).
+static DRIVER: &[&RuleMeta] = &[
+    &meta::ParseError::META,
+    &meta::UnusedSuppression::META,
+    &meta::InvalidSuppression::META,
+    &meta::InternalError::META,
+];
+
+/// Every rule with syntax hooks.
+pub fn rules() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+/// Every code rustgate can report, sorted by code.
+pub fn all() -> Vec<&'static RuleMeta> {
+    let mut all: Vec<&'static RuleMeta> = RULES.iter().map(|r| r.meta()).chain(DRIVER.iter().copied()).collect();
+    all.sort_by_key(|m| m.code);
+    all
+}
+
+/// A rule by code (`RG101`) or name (`unsafe-in-business-logic`), case-insensitive.
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_name) || m.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// Driver diagnostics by code, for the driver's own use.
+pub fn driver(code: &str) -> &'static RuleMeta {
+    DRIVER
+        .iter()
+        .copied()
+        .find(|m| m.code == code)
+        .unwrap_or(&meta::InternalError::META)
+}
+
+/// Serialises a `&'static RuleMeta` as its code and finds it again on the way back.
+pub mod serde_rule {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    use crate::rule::RuleMeta;
+
+    pub fn serialize<S: Serializer>(rule: &&'static RuleMeta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(rule.code)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static RuleMeta, D::Error> {
+        let code = String::deserialize(d)?;
+        super::find(&code).ok_or_else(|| D::Error::custom(format!("unknown rule code `{code}`")))
+    }
+}

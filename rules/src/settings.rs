@@ -1,0 +1,52 @@
+//! Rule options read from the `[handlers]`, `[unwrap-in-handler]`, ... tables of
+//! `rustgate.toml`. Each table belongs to the rules that read it; unknown keys
+//! are errors.
+
+use serde::{Deserialize, Serialize};
+
+/// The options every rule can read, resolved from the configuration.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// `[handlers]`: more ways to recognise request handlers (RG201, RG202).
+    pub handlers: HandlerSettings,
+    /// `[unwrap-in-handler]`: options of RG201 and RG202.
+    pub unwrap_in_handler: UnwrapInHandlerOptions,
+}
+
+impl Settings {
+    /// The top-level configuration tables that belong to rule settings.
+    pub const SECTIONS: &'static [&'static str] = &["handlers", "unwrap-in-handler"];
+}
+
+/// `[handlers]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HandlerSettings {
+    /// Attribute paths that mark a function as a handler, e.g. `my_framework::endpoint`.
+    pub attributes: Vec<String>,
+    /// Function path patterns that are handlers, e.g. `crate::api::*`.
+    pub functions: Vec<String>,
+}
+
+/// `[unwrap-in-handler]`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnwrapInHandlerOptions {
+    /// Also report `assert!`, `assert_eq!`, `assert_ne!`.
+    pub asserts: bool,
+    /// Also report `[]` indexing.
+    pub indexing: bool,
+    /// Treat `#[allow(clippy::unwrap_used)]` and friends as suppressions.
+    pub honor_clippy_allows: bool,
+}
+
+impl Default for UnwrapInHandlerOptions {
+    fn default() -> Self {
+        UnwrapInHandlerOptions {
+            asserts: false,
+            indexing: false,
+            honor_clippy_allows: true,
+        }
+    }
+}
