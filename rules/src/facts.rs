@@ -41,7 +41,10 @@ impl TargetKind {
 
     /// Tests, benches, examples and build scripts are never business logic.
     pub fn is_production(self) -> bool {
-        matches!(self, TargetKind::Lib | TargetKind::Bin | TargetKind::Unknown)
+        matches!(
+            self,
+            TargetKind::Lib | TargetKind::Bin | TargetKind::Unknown
+        )
     }
 }
 
@@ -125,7 +128,11 @@ pub fn module_tree<'f>(
         let child_dir = if owns_dir {
             dir.to_owned()
         } else {
-            let stem = path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".rs");
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&path)
+                .trim_end_matches(".rs");
             join(dir, stem)
         };
         for decl in &facts.mods {
@@ -189,55 +196,6 @@ fn normalize(path: &str) -> String {
     parts.join("/")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn module_tree_follows_mod_declarations() {
-        let decl = |name: &str, parents: &[&str], path: Option<&str>| ModDecl {
-            inline_parents: parents.iter().map(|s| s.to_string()).collect(),
-            name: name.into(),
-            path_attr: path.map(Into::into),
-        };
-        let mut files: HashMap<&str, FileFacts> = HashMap::new();
-        let mut lib = FileFacts::default();
-        lib.mods = vec![
-            decl("a", &[], None),
-            decl("b", &[], None),
-            decl("c", &["outer"], None),
-            decl("gen", &[], Some("../generated/gen.rs")),
-        ];
-        files.insert("src/lib.rs", lib);
-        let mut a = FileFacts::default();
-        a.mods = vec![decl("inner", &[], None)];
-        files.insert("src/a.rs", a);
-        files.insert("src/a/inner.rs", FileFacts::default());
-        files.insert("src/b/mod.rs", FileFacts::default());
-        files.insert("src/outer/c.rs", FileFacts::default());
-        files.insert("generated/gen.rs", FileFacts::default());
-        files.insert("src/orphan.rs", FileFacts::default());
-        let lookup = |p: &str| files.get(p);
-        let tree = module_tree("src/lib.rs", &lookup);
-        let got: Vec<(String, String)> = tree
-            .into_iter()
-            .map(|(p, m)| (p, m.join("::")))
-            .collect();
-        let want: Vec<(String, String)> = [
-            ("generated/gen.rs", "gen"),
-            ("src/a.rs", "a"),
-            ("src/a/inner.rs", "a::inner"),
-            ("src/b/mod.rs", "b"),
-            ("src/lib.rs", ""),
-            ("src/outer/c.rs", "outer::c"),
-        ]
-        .iter()
-        .map(|(p, m)| (p.to_string(), m.to_string()))
-        .collect();
-        assert_eq!(got, want);
-    }
-}
-
 impl<'a> CrateIndex<'a> {
     /// Builds the index of one crate from its files. With a `root` (the target's
     /// `src_path`), module paths follow the `mod` tree from it; files the tree
@@ -286,11 +244,64 @@ pub fn guess_module_path(path: &str) -> Vec<String> {
     };
     let rel = rel.trim_end_matches(".rs");
     let mut parts: Vec<String> = rel.split('/').map(str::to_owned).collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     if parts.first().map(String::as_str) == Some("bin") {
         parts.clear();
     }
     parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_tree_follows_mod_declarations() {
+        let decl = |name: &str, parents: &[&str], path: Option<&str>| ModDecl {
+            inline_parents: parents.iter().map(|s| s.to_string()).collect(),
+            name: name.into(),
+            path_attr: path.map(Into::into),
+        };
+        let mut files: HashMap<&str, FileFacts> = HashMap::new();
+        let lib = FileFacts {
+            mods: vec![
+                decl("a", &[], None),
+                decl("b", &[], None),
+                decl("c", &["outer"], None),
+                decl("gen", &[], Some("../generated/gen.rs")),
+            ],
+            ..FileFacts::default()
+        };
+        files.insert("src/lib.rs", lib);
+        let a = FileFacts {
+            mods: vec![decl("inner", &[], None)],
+            ..FileFacts::default()
+        };
+        files.insert("src/a.rs", a);
+        files.insert("src/a/inner.rs", FileFacts::default());
+        files.insert("src/b/mod.rs", FileFacts::default());
+        files.insert("src/outer/c.rs", FileFacts::default());
+        files.insert("generated/gen.rs", FileFacts::default());
+        files.insert("src/orphan.rs", FileFacts::default());
+        let lookup = |p: &str| files.get(p);
+        let tree = module_tree("src/lib.rs", &lookup);
+        let got: Vec<(String, String)> = tree.into_iter().map(|(p, m)| (p, m.join("::"))).collect();
+        let want: Vec<(String, String)> = [
+            ("generated/gen.rs", "gen"),
+            ("src/a.rs", "a"),
+            ("src/a/inner.rs", "a::inner"),
+            ("src/b/mod.rs", "b"),
+            ("src/lib.rs", ""),
+            ("src/outer/c.rs", "outer::c"),
+        ]
+        .iter()
+        .map(|(p, m)| (p.to_string(), m.to_string()))
+        .collect();
+        assert_eq!(got, want);
+    }
 }

@@ -21,7 +21,11 @@ pub fn rules() -> &'static [&'static dyn Rule] {
 
 /// Every code rustgate can report, sorted by code.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut all: Vec<&'static RuleMeta> = RULES.iter().map(|r| r.meta()).chain(DRIVER.iter().copied()).collect();
+    let mut all: Vec<&'static RuleMeta> = RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(DRIVER.iter().copied())
+        .collect();
     all.sort_by_key(|m| m.code);
     all
 }

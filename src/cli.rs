@@ -1,0 +1,248 @@
+//! The command line: `rustgate check`, `rustgate rule`, `rustgate rules`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rustgate_rules::{Severity, registry};
+
+use crate::config::Overrides;
+use crate::engine::{self, RunOptions};
+use crate::output::{self, Format};
+
+/// A static-analysis and quality-gate linter for Rust services.
+#[derive(Debug, Parser)]
+#[command(name = "rustgate", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a workspace, directory or file and decide the gate.
+    Check(CheckArgs),
+    /// Print one rule's documentation.
+    Rule {
+        /// A code (`RG101`) or name (`unsafe-in-business-logic`).
+        rule: String,
+    },
+    /// List every rule.
+    Rules {
+        /// `text` (default) or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to check (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=rustgate.sarif`.
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Enable only these rules (codes, prefixes such as `RG2`, or names; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Disable these rules, in addition to the configuration's `ignore`.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// The lowest severity that fails the gate: error (default), warning or note.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Exit 0 even when the gate fails (errors of rustgate itself still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print where the time went on stderr.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a severity (expected error, warning or note)"))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rule { rule } => match registry::find(&rule) {
+            Some(meta) => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(
+                    out,
+                    "# {} {}\n\nDefault severity: {}\n\n{}",
+                    meta.code,
+                    meta.name,
+                    meta.default_severity,
+                    meta.doc_text()
+                );
+                ExitCode::SUCCESS
+            }
+            None => {
+                let all = registry::all();
+                let candidates: Vec<&str> = all.iter().flat_map(|m| [m.code, m.name]).collect();
+                eprintln!(
+                    "rustgate: unknown rule `{rule}`{}",
+                    crate::config::did_you_mean(&rule, &candidates)
+                );
+                ExitCode::from(2)
+            }
+        },
+        Command::Rules { format } => list_rules(&format),
+    }
+}
+
+fn list_rules(format: &str) -> ExitCode {
+    let all = registry::all();
+    let mut out = std::io::stdout().lock();
+    match format {
+        "json" => {
+            let v: Vec<serde_json::Value> = all
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "code": m.code,
+                        "name": m.name,
+                        "severity": m.default_severity,
+                        "summary": m.summary,
+                        "tags": m.tags,
+                    })
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+        }
+        "text" => {
+            for m in &all {
+                let _ = writeln!(
+                    out,
+                    "{:<6} {:<32} {:<8} {}",
+                    m.code, m.name, m.default_severity, m.summary
+                );
+            }
+        }
+        other => {
+            eprintln!("rustgate: unknown format `{other}` for `rules` (expected text or json)");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let mut outputs = Vec::new();
+    for spec in &args.outputs {
+        let parsed = spec
+            .split_once('=')
+            .and_then(|(f, p)| Some((Format::parse(f)?, PathBuf::from(p))));
+        match parsed {
+            Some(o) if !o.1.as_os_str().is_empty() => outputs.push(o),
+            _ => {
+                eprintln!(
+                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(n) = args.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+    {
+        eprintln!("rustgate: cannot start {n} threads: {e}");
+        return ExitCode::from(2);
+    }
+    let options = RunOptions {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+        overrides: Overrides {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            fail_on: args.fail_on,
+        },
+    };
+    let run = match engine::run(&options) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("rustgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for notice in &run.notices {
+        eprintln!("rustgate: {notice}");
+    }
+    let output_start = std::time::Instant::now();
+    let stdout = std::io::stdout();
+    let color = args.format == Format::Human
+        && stdout.is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut lock = stdout.lock();
+    if let Err(e) = output::render(args.format, &run, &mut lock, color).and_then(|()| lock.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("rustgate: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    for (format, path) in &outputs {
+        let written = std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            output::render(*format, &run, &mut w, false)?;
+            w.flush()
+        });
+        if let Err(e) = written {
+            eprintln!("rustgate: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if args.timings {
+        let t = &run.timings;
+        eprintln!(
+            "timings: discovery {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s (summed over threads) | crate phase {:.3} s | output {:.3} s | total {:.3} s | {} files, {} lines, {:.1} MB",
+            t.discovery.as_secs_f64(),
+            t.files_wall.as_secs_f64(),
+            t.read.as_secs_f64(),
+            t.parse.as_secs_f64(),
+            t.rules.as_secs_f64(),
+            t.crate_phase.as_secs_f64(),
+            output_start.elapsed().as_secs_f64(),
+            run.elapsed.as_secs_f64() + output_start.elapsed().as_secs_f64(),
+            run.files_checked,
+            run.lines,
+            run.bytes as f64 / 1e6,
+        );
+    }
+    if run.internal_error {
+        eprintln!("rustgate: a rule failed (RG904); please report it with the file named above");
+        ExitCode::from(2)
+    } else if run.gate_failed() && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,362 @@
+//! Configuration: `rustgate.toml`, `.rustgate.toml`, or `[workspace.metadata.rustgate]`
+//! / `[package.metadata.rustgate]` in Cargo.toml, resolved into [`Config`].
+//!
+//! Every key is validated: an unknown key or rule code is an error that names
+//! the file, the key and, when one is close, what was probably meant.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rustgate_rules::{RuleMeta, Settings, Severity, registry};
+use serde::Deserialize;
+
+/// A configuration that cannot be used. Exit code 2.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Keys of the top-level table handled by the driver.
+const DRIVER_KEYS: &[&str] = &[
+    "select",
+    "ignore",
+    "fail-on",
+    "exclude",
+    "per-file-ignores",
+    "severity",
+    "require-suppression-reason",
+    "business-logic",
+    "coverage",
+];
+
+/// `[business-logic]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BusinessLogicOptions {
+    include: Vec<String>,
+    exclude: Vec<String>,
+}
+
+/// The effective configuration of a run.
+#[derive(Debug)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    /// Codes of enabled rules.
+    pub enabled: Vec<&'static RuleMeta>,
+    pub fail_on: Severity,
+    pub exclude: GlobSet,
+    pub per_file_ignores: Vec<(GlobSet, Vec<&'static str>)>,
+    pub severity: BTreeMap<&'static str, Severity>,
+    pub require_suppression_reason: bool,
+    pub business_include: GlobSet,
+    pub business_exclude: GlobSet,
+    pub settings: Settings,
+    /// The raw `[coverage]` table, resolved by the coverage gate.
+    pub coverage: Option<toml::Table>,
+}
+
+/// What the command line adds to or overrides in the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Severity>,
+}
+
+/// Codes that are always on: a gate that could silence them could be walked around.
+pub const ALWAYS_ON: &[&str] = &["RG901", "RG904"];
+
+impl Config {
+    /// Whether `code` is enabled.
+    pub fn is_enabled(&self, code: &str) -> bool {
+        self.enabled.iter().any(|m| m.code == code)
+    }
+
+    /// The severity `rule` reports with.
+    pub fn severity_of(&self, rule: &RuleMeta) -> Severity {
+        self.severity
+            .get(rule.code)
+            .copied()
+            .unwrap_or(rule.default_severity)
+    }
+
+    /// Whether `per-file-ignores` turns off `code` for `path`.
+    pub fn ignored_for_file(&self, path: &str, code: &str) -> bool {
+        self.per_file_ignores
+            .iter()
+            .any(|(glob, codes)| codes.contains(&code) && glob.is_match(path))
+    }
+}
+
+/// Finds the configuration for a workspace rooted at `root`: `--config` if
+/// given, else `rustgate.toml`, `.rustgate.toml`, else the Cargo.toml metadata.
+pub fn discover(
+    root: &Path,
+    explicit: Option<&Path>,
+) -> Result<(Option<PathBuf>, toml::Table), ConfigError> {
+    if let Some(path) = explicit {
+        return read_table(path, None).map(|t| (Some(path.to_owned()), t));
+    }
+    for name in ["rustgate.toml", ".rustgate.toml"] {
+        let path = root.join(name);
+        if path.is_file() {
+            return read_table(&path, None).map(|t| (Some(path), t));
+        }
+    }
+    let manifest = root.join("Cargo.toml");
+    if manifest.is_file() {
+        for key in ["workspace", "package"] {
+            if let Ok(table) = read_table(&manifest, Some(key))
+                && !table.is_empty()
+            {
+                return Ok((Some(manifest), table));
+            }
+        }
+    }
+    Ok((None, toml::Table::new()))
+}
+
+/// Reads a TOML file; with `metadata_of`, returns `[<metadata_of>.metadata.rustgate]`.
+fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+    let err = |message: String| ConfigError {
+        path: path.to_owned(),
+        message,
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read configuration: {e}")))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(format!("invalid TOML: {}", e.to_string().trim())))?;
+    let Some(section) = metadata_of else {
+        return Ok(table);
+    };
+    let sub = table
+        .get(section)
+        .and_then(|v| v.get("metadata"))
+        .and_then(|v| v.get("rustgate"));
+    match sub {
+        None => Ok(toml::Table::new()),
+        Some(toml::Value::Table(t)) => Ok(t.clone()),
+        Some(_) => Err(err(format!(
+            "`{section}.metadata.rustgate` must be a table"
+        ))),
+    }
+}
+
+/// Resolves a raw table (from [`discover`]) and command-line overrides.
+pub fn resolve(
+    source: Option<PathBuf>,
+    table: toml::Table,
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
+    let path = source
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<command line>"));
+    let err = |message: String| ConfigError {
+        path: path.clone(),
+        message,
+    };
+    let mut settings_table = toml::Table::new();
+    let mut select: Option<Vec<String>> = None;
+    let mut ignore: Vec<String> = Vec::new();
+    let mut fail_on = Severity::Error;
+    let mut exclude = Vec::new();
+    let mut per_file: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut severity_raw: BTreeMap<String, String> = BTreeMap::new();
+    let mut require_reason = false;
+    let mut business = BusinessLogicOptions::default();
+    let mut coverage = None;
+
+    for (key, value) in table {
+        let value_err =
+            |e: toml::de::Error| err(format!("invalid value for `{key}`: {}", e.message()));
+        match key.as_str() {
+            "select" => select = Some(Vec::deserialize(value).map_err(value_err)?),
+            "ignore" => ignore = Vec::deserialize(value).map_err(value_err)?,
+            "fail-on" => {
+                let s = String::deserialize(value).map_err(value_err)?;
+                fail_on = Severity::parse(&s).ok_or_else(|| {
+                    err(format!(
+                        "invalid value for `fail-on`: `{s}` (expected error, warning or note)"
+                    ))
+                })?;
+            }
+            "exclude" => exclude = Vec::deserialize(value).map_err(value_err)?,
+            "per-file-ignores" => per_file = BTreeMap::deserialize(value).map_err(value_err)?,
+            "severity" => severity_raw = BTreeMap::deserialize(value).map_err(value_err)?,
+            "require-suppression-reason" => {
+                require_reason = bool::deserialize(value).map_err(value_err)?
+            }
+            "business-logic" => {
+                business = BusinessLogicOptions::deserialize(value).map_err(value_err)?
+            }
+            "coverage" => match value {
+                toml::Value::Table(t) => coverage = Some(t),
+                _ => return Err(err("`coverage` must be a table".into())),
+            },
+            k if Settings::SECTIONS.contains(&k) => {
+                settings_table.insert(key, value);
+            }
+            other => {
+                let known: Vec<&str> = DRIVER_KEYS
+                    .iter()
+                    .chain(Settings::SECTIONS)
+                    .copied()
+                    .collect();
+                return Err(err(format!(
+                    "unknown key `{other}`{}",
+                    did_you_mean(other, &known)
+                )));
+            }
+        }
+    }
+    let settings = Settings::deserialize(settings_table)
+        .map_err(|e| err(format!("invalid rule options: {}", e.message())))?;
+
+    if let Some(cli) = &overrides.select {
+        select = Some(cli.clone());
+    }
+    ignore.extend(overrides.ignore.iter().cloned());
+    if let Some(f) = overrides.fail_on {
+        fail_on = f;
+    }
+
+    let all = registry::all();
+    let selected: Vec<&'static RuleMeta> = match &select {
+        None => all.clone(),
+        Some(sel) => {
+            let mut v = Vec::new();
+            for s in sel {
+                v.extend(resolve_selector(s, "select").map_err(&err)?);
+            }
+            v
+        }
+    };
+    let mut ignored = Vec::new();
+    for s in &ignore {
+        ignored.extend(resolve_selector(s, "ignore").map_err(&err)?);
+    }
+    let mut enabled: Vec<&'static RuleMeta> = all
+        .iter()
+        .copied()
+        .filter(|m| ALWAYS_ON.contains(&m.code) || (selected.contains(m) && !ignored.contains(m)))
+        .collect();
+    enabled.dedup_by_key(|m| m.code);
+
+    let mut severity = BTreeMap::new();
+    for (rule, level) in severity_raw {
+        let meta = find_rule(&rule, "severity").map_err(&err)?;
+        let level = Severity::parse(&level).ok_or_else(|| {
+            err(format!("invalid severity `{level}` for `{rule}` in `severity` (expected error, warning or note)"))
+        })?;
+        severity.insert(meta.code, level);
+    }
+
+    let mut per_file_ignores = Vec::new();
+    for (glob, codes) in per_file {
+        let set = globs(std::slice::from_ref(&glob), "per-file-ignores").map_err(&err)?;
+        let mut resolved = Vec::new();
+        for c in &codes {
+            resolved.extend(
+                resolve_selector(c, "per-file-ignores")
+                    .map_err(&err)?
+                    .into_iter()
+                    .map(|m| m.code),
+            );
+        }
+        per_file_ignores.push((set, resolved));
+    }
+
+    Ok(Config {
+        source,
+        enabled,
+        fail_on,
+        exclude: globs(&exclude, "exclude").map_err(&err)?,
+        per_file_ignores,
+        severity,
+        require_suppression_reason: require_reason,
+        business_include: globs(&business.include, "business-logic.include").map_err(&err)?,
+        business_exclude: globs(&business.exclude, "business-logic.exclude").map_err(&err)?,
+        settings,
+        coverage,
+    })
+}
+
+/// `RG101`, `unsafe-in-business-logic`, a code prefix such as `RG2`, or `ALL`.
+fn resolve_selector(selector: &str, key: &str) -> Result<Vec<&'static RuleMeta>, String> {
+    let all = registry::all();
+    if selector.eq_ignore_ascii_case("ALL") {
+        return Ok(all);
+    }
+    let upper = selector.to_ascii_uppercase();
+    let matched: Vec<&'static RuleMeta> = all
+        .iter()
+        .copied()
+        .filter(|m| m.code.starts_with(&upper) || m.name.eq_ignore_ascii_case(selector))
+        .collect();
+    if matched.is_empty() || upper.len() < 2 {
+        Err(unknown_rule(selector, key))
+    } else {
+        Ok(matched)
+    }
+}
+
+fn find_rule(code_or_name: &str, key: &str) -> Result<&'static RuleMeta, String> {
+    registry::find(code_or_name).ok_or_else(|| unknown_rule(code_or_name, key))
+}
+
+fn unknown_rule(selector: &str, key: &str) -> String {
+    let all = registry::all();
+    let candidates: Vec<&str> = all.iter().flat_map(|m| [m.code, m.name]).collect();
+    format!(
+        "unknown rule `{selector}` in `{key}`{}",
+        did_you_mean(selector, &candidates)
+    )
+}
+
+/// `" (did you mean `x`?)"` for the closest candidate, or nothing.
+pub fn did_you_mean(input: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&input.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+fn globs(patterns: &[String], key: &str) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob =
+            Glob::new(p).map_err(|e| format!("invalid glob `{p}` in `{key}`: {}", e.kind()))?;
+        builder.add(glob);
+        // `dir` and `dir/**` both exclude everything below `dir`.
+        if !p.contains('*') {
+            let below = format!("{}/**", p.trim_end_matches('/'));
+            if let Ok(g) = Glob::new(&below) {
+                builder.add(g);
+            }
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("invalid globs in `{key}`: {e}"))
+}

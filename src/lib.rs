@@ -1,0 +1,9 @@
+//! rustgate, the driver: command line, configuration, workspace discovery and
+//! walk, the run, and the output formats. The rules live in `rustgate-rules`.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod output;
+pub mod suppress;
+pub mod workspace;

@@ -1,0 +1,66 @@
+//! The JSON output: a stable, versioned schema (documented in README.md).
+
+use std::io::{self, Write};
+
+use rustgate_rules::{Label, Location};
+use serde_json::{Value, json};
+
+use crate::engine::Run;
+
+/// Bumped on any incompatible change of the schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn location(l: &Location) -> Value {
+    json!({
+        "path": l.path,
+        "line": l.span.start.line,
+        "column": l.span.start.column,
+        "end_line": l.span.end.line,
+        "end_column": l.span.end.column,
+    })
+}
+
+fn label(l: &Label) -> Value {
+    let mut v = location(&l.location);
+    v["message"] = json!(l.message);
+    v
+}
+
+pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
+    let (errors, warnings, notes) = super::counts(run);
+    let diagnostics: Vec<Value> = run
+        .active()
+        .map(|d| {
+            let mut v = location(&d.primary);
+            let obj = json!({
+                "code": d.rule.code,
+                "name": d.rule.name,
+                "severity": d.severity,
+                "message": d.message,
+                "labels": d.labels.iter().map(label).collect::<Vec<_>>(),
+                "flow": d.flow.iter().map(label).collect::<Vec<_>>(),
+                "help": d.help,
+            });
+            if let (Value::Object(target), Value::Object(src)) = (&mut v, obj) {
+                target.extend(src);
+            }
+            v
+        })
+        .collect();
+    let doc = json!({
+        "version": SCHEMA_VERSION,
+        "tool": { "name": "rustgate", "version": env!("CARGO_PKG_VERSION") },
+        "summary": {
+            "files_checked": run.files_checked,
+            "errors": errors,
+            "warnings": warnings,
+            "notes": notes,
+            "suppressed": run.diagnostics.len() - run.active().count(),
+            "fail_on": run.config.fail_on,
+            "gate": if run.gate_failed() { "fail" } else { "pass" },
+        },
+        "diagnostics": diagnostics,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

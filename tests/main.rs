@@ -1,0 +1,11 @@
+//! rustgate's integration tests: one binary, one module per topic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod common;
+mod config;
+mod fixtures;
+mod inputs;
+mod meta;
+mod outputs;
+mod suppressions;

@@ -1,0 +1,83 @@
+//! Conventions that keep the project honest: the README's rule list matches
+//! the registry, and every rule is documented with the required headings.
+
+use rustgate_rules::registry;
+
+use crate::common::repo;
+
+const START: &str = "<!-- rules:start -->";
+const END: &str = "<!-- rules:end -->";
+
+/// The README's rule table, generated from the registry.
+fn rule_table() -> String {
+    let mut s = String::from("| Code | Name | Default | What it finds |\n|---|---|---|---|\n");
+    for m in registry::all() {
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            m.code, m.name, m.default_severity, m.summary
+        ));
+    }
+    s
+}
+
+#[test]
+fn readme_rule_list_matches_the_registry() {
+    let path = repo().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md lacks the {START} ... {END} markers");
+    };
+    let current = &readme[a + START.len()..b];
+    let want = format!("\n{}", rule_table());
+    if current != want {
+        if std::env::var_os("UPDATE_README").is_some() {
+            let updated = format!("{}{}{}{}", &readme[..a], START, want, &readme[b..]);
+            std::fs::write(&path, updated).unwrap();
+        } else {
+            panic!(
+                "README.md's rule list is out of date: run `UPDATE_README=1 cargo test readme` and commit"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for m in registry::all() {
+        let doc = m.doc_text();
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "Use instead:",
+        ] {
+            assert!(
+                doc.contains(heading),
+                "{} lacks `{heading}` in its doc comment",
+                m.code
+            );
+        }
+        assert!(m.code.starts_with("RG"), "{}", m.code);
+        assert!(
+            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            m.name
+        );
+        assert!(
+            !m.summary.ends_with('.') && !m.summary.starts_with(char::is_uppercase),
+            "{}",
+            m.code
+        );
+    }
+}
+
+#[test]
+fn codes_and_names_are_unique() {
+    let all = registry::all();
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            assert_ne!(a.code, b.code);
+            assert_ne!(a.name, b.name);
+        }
+    }
+}
