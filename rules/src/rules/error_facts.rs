@@ -245,4 +245,46 @@ pub(crate) mod tests {
     /// The error rules together: fixtures must hold for all of them at once.
     pub(crate) const ERROR_RULES: &[&dyn Rule] =
         &[&ErrorAsString, &ErrorVariantErased, &WildcardErrorMatch];
+
+    /// The demo workspace shows each error rule exactly once.
+    #[test]
+    fn demo_shows_each_error_rule_once() {
+        macro_rules! demo {
+            ($path:literal) => {
+                (
+                    concat!("crates/core/", $path),
+                    crate::TargetKind::Lib,
+                    include_str!(concat!("../../../fixtures/demo/crates/core/", $path)),
+                )
+            };
+        }
+        let diags = crate::testing::check_sources(
+            &[
+                demo!("src/lib.rs"),
+                demo!("src/error.rs"),
+                demo!("src/orders.rs"),
+                demo!("src/pricing.rs"),
+            ],
+            ERROR_RULES,
+            &crate::Settings::default(),
+        );
+        let got: Vec<(&str, u32, &str)> = diags
+            .iter()
+            .map(|d| {
+                (
+                    d.rule.code,
+                    d.primary.span.start.line,
+                    d.primary.path.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("RG303", 24, "crates/core/src/error.rs"),
+                ("RG301", 17, "crates/core/src/orders.rs"),
+                ("RG302", 43, "crates/core/src/orders.rs"),
+            ]
+        );
+    }
 }
