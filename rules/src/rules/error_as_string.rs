@@ -15,7 +15,9 @@ declare_rule! {
     /// tests, examples and build scripts are exempt, because an application that
     /// only reports errors is where `anyhow` belongs. Methods of `pub` traits
     /// count as public; trait implementations do not (the trait decides their
-    /// signature), and neither do `pub(crate)` functions.
+    /// signature), and neither do `pub(crate)` functions. The visibility of
+    /// enclosing modules is not considered: a `pub fn` in a private module is
+    /// still reported (re-exports cannot be seen from one file).
     ///
     /// ## Why is this bad?
     /// A caller can only handle an error that has its own variant. With a string
