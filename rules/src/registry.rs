@@ -1,10 +1,18 @@
 //! The registry: every rule and every driver diagnostic, by stable code.
 
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::error_as_string::ErrorAsString;
+use crate::rules::error_variant_erased::ErrorVariantErased;
+use crate::rules::wildcard_error_match::WildcardErrorMatch;
 use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
-static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic];
+static RULES: &[&dyn Rule] = &[
+    &UnsafeInBusinessLogic,
+    &ErrorAsString,
+    &ErrorVariantErased,
+    &WildcardErrorMatch,
+];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).
 static DRIVER: &[&RuleMeta] = &[

@@ -1,6 +1,290 @@
 //! Per-file facts for the error-variant rules (RG301 to RG303).
+//!
+//! RG303 needs to know which error enums the crate defines (possibly in
+//! another file than the `match`), so the per-file walk records the enums,
+//! the `impl Error for ..` blocks and every `match` with a catch-all arm here;
+//! [`super::wildcard_error_match`] decides in `check_crate`. RG301 records the
+//! names a file imports from `anyhow` / `eyre` before its walk.
 
 use serde::{Deserialize, Serialize};
 
+use crate::{Ctx, Span};
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct ErrorFacts {}
+pub struct ErrorFacts {
+    /// Every enum the file defines (outside test code).
+    pub enums: Vec<EnumFact>,
+    /// Self types of `impl Error for X` / `impl std::error::Error for X`.
+    pub error_impls: Vec<String>,
+    /// Every `match` with an unguarded catch-all arm (`_` or a bare binding).
+    pub matches: Vec<MatchFact>,
+    /// Local names bound by `use anyhow::..` / `use eyre::..` to an opaque
+    /// error type or its `Result` alias: (local name, what it is).
+    pub opaque_imports: Vec<(String, OpaqueKind)>,
+}
+
+/// An enum definition.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnumFact {
+    pub name: String,
+    pub variants: Vec<String>,
+    /// The enum's name.
+    pub span: Span,
+    /// `#[derive(Error)]` / `#[derive(thiserror::Error)]`.
+    pub derives_error: bool,
+}
+
+/// A `match` with a catch-all arm.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MatchFact {
+    /// The catch-all arm's pattern.
+    pub catch_all: Span,
+    /// `Enum::Variant` paths named at the top level of the other arms'
+    /// patterns (`Self` resolved to the impl's type).
+    pub variants: Vec<VariantPath>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantPath {
+    pub enum_name: String,
+    pub variant: String,
+}
+
+/// What an `anyhow` / `eyre` import names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpaqueKind {
+    /// `anyhow::Result`, `eyre::Result`: a one-parameter `Result` alias.
+    Result,
+    /// `anyhow::Error`, `eyre::Report`.
+    Error,
+}
+
+/// Crates whose error type erases the concrete error.
+pub const OPAQUE_CRATES: &[&str] = &["anyhow", "eyre", "color_eyre"];
+
+/// Records what `item` tells RG303: an enum, or an `impl Error for X`.
+pub fn record_item(cx: &Ctx<'_>, item: &syn::Item, facts: &mut ErrorFacts) {
+    if cx.in_test() {
+        return;
+    }
+    match item {
+        syn::Item::Enum(e) => facts.enums.push(EnumFact {
+            name: e.ident.to_string(),
+            variants: e.variants.iter().map(|v| v.ident.to_string()).collect(),
+            span: Span::of(&e.ident),
+            derives_error: derives_error(&e.attrs),
+        }),
+        syn::Item::Impl(i) => {
+            if let Some((trait_path, _)) = &i.trait_
+                && crate::syntax::last_segment(trait_path).as_deref() == Some("Error")
+                && let Some(name) = type_name(&i.self_ty)
+            {
+                facts.error_impls.push(name);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Records a `match` expression that has a catch-all arm.
+pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
+    if !cx.is_business_logic() {
+        return;
+    }
+    let Some(catch_all) = m.arms.iter().find(|arm| is_catch_all(&arm.pat)) else {
+        return;
+    };
+    let self_name = cx.current_impl().and_then(|i| type_name(&i.self_ty));
+    let mut variants = Vec::new();
+    for arm in &m.arms {
+        collect_variant_paths(&arm.pat, self_name.as_deref(), &mut variants);
+    }
+    if variants.is_empty() {
+        return;
+    }
+    facts.matches.push(MatchFact {
+        catch_all: Span::of(&catch_all.pat),
+        variants,
+    });
+}
+
+/// `_`, or a binding that is not a variant (lowercase): `other`, `e`, `ref e`.
+pub fn is_catch_all(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(p) => {
+            p.subpat.is_none()
+                && p.ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_lowercase() || c == '_')
+        }
+        syn::Pat::Paren(p) => is_catch_all(&p.pat),
+        _ => false,
+    }
+}
+
+/// `Enum::Variant` paths at the top level of a pattern (through `|`, `&`,
+/// parentheses and `x @`), never inside a variant's fields.
+fn collect_variant_paths(pat: &syn::Pat, self_name: Option<&str>, out: &mut Vec<VariantPath>) {
+    let path = match pat {
+        syn::Pat::Path(p) => &p.path,
+        syn::Pat::TupleStruct(p) => &p.path,
+        syn::Pat::Struct(p) => &p.path,
+        syn::Pat::Or(p) => {
+            for case in &p.cases {
+                collect_variant_paths(case, self_name, out);
+            }
+            return;
+        }
+        syn::Pat::Reference(p) => return collect_variant_paths(&p.pat, self_name, out),
+        syn::Pat::Paren(p) => return collect_variant_paths(&p.pat, self_name, out),
+        syn::Pat::Guard(p) => return collect_variant_paths(&p.pat, self_name, out),
+        syn::Pat::Ident(p) => {
+            if let Some((_, sub)) = &p.subpat {
+                collect_variant_paths(sub, self_name, out);
+            }
+            return;
+        }
+        _ => return,
+    };
+    let n = path.segments.len();
+    if n < 2 {
+        return;
+    }
+    let enum_name = path.segments[n - 2].ident.to_string();
+    let enum_name = match (enum_name.as_str(), self_name) {
+        ("Self", Some(s)) => s.to_owned(),
+        ("Self", None) => return,
+        _ => enum_name,
+    };
+    out.push(VariantPath {
+        enum_name,
+        variant: path.segments[n - 1].ident.to_string(),
+    });
+}
+
+/// `#[derive(.., Error, ..)]` with any path ending in `Error`.
+fn derives_error(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .map(|paths| {
+                paths
+                    .iter()
+                    .any(|p| crate::syntax::last_segment(p).as_deref() == Some("Error"))
+            })
+            .unwrap_or(false)
+        })
+}
+
+/// The name of a path type: `AppError` for `crate::AppError<T>`.
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => crate::syntax::last_segment(&p.path),
+        syn::Type::Group(g) => type_name(&g.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        _ => None,
+    }
+}
+
+/// Records the names `use` items of the file bind to `anyhow` / `eyre`
+/// error types (any depth: inline modules and function bodies too).
+pub fn record_opaque_imports(file: &syn::File, facts: &mut ErrorFacts) {
+    struct Uses<'f>(&'f mut ErrorFacts);
+    impl<'ast> syn::visit::Visit<'ast> for Uses<'_> {
+        fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+            walk_use(&u.tree, &mut Vec::new(), self.0);
+        }
+    }
+    syn::visit::Visit::visit_file(&mut Uses(facts), file);
+}
+
+fn walk_use(tree: &syn::UseTree, prefix: &mut Vec<String>, facts: &mut ErrorFacts) {
+    let mut bind = |name: &syn::Ident, local: &syn::Ident, prefix: &[String]| {
+        let from_opaque = prefix
+            .iter()
+            .find(|s| !matches!(s.as_str(), "crate" | "self" | "super"))
+            .is_some_and(|first| OPAQUE_CRATES.contains(&first.as_str()));
+        let kind = match name.to_string().as_str() {
+            "Result" => OpaqueKind::Result,
+            "Error" | "Report" => OpaqueKind::Error,
+            _ => return,
+        };
+        if from_opaque {
+            facts.opaque_imports.push((local.to_string(), kind));
+        }
+    };
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            walk_use(&p.tree, prefix, facts);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) => bind(&n.ident, &n.ident, prefix),
+        syn::UseTree::Rename(r) => bind(&r.ident, &r.rename, prefix),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                walk_use(t, prefix, facts);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::Rule;
+    use crate::rules::error_as_string::ErrorAsString;
+    use crate::rules::error_variant_erased::ErrorVariantErased;
+    use crate::rules::wildcard_error_match::WildcardErrorMatch;
+
+    /// The error rules together: fixtures must hold for all of them at once.
+    pub(crate) const ERROR_RULES: &[&dyn Rule] =
+        &[&ErrorAsString, &ErrorVariantErased, &WildcardErrorMatch];
+
+    /// The demo workspace shows each error rule exactly once.
+    #[test]
+    fn demo_shows_each_error_rule_once() {
+        macro_rules! demo {
+            ($path:literal) => {
+                (
+                    concat!("crates/core/", $path),
+                    crate::TargetKind::Lib,
+                    include_str!(concat!("../../../fixtures/demo/crates/core/", $path)),
+                )
+            };
+        }
+        let diags = crate::testing::check_sources(
+            &[
+                demo!("src/lib.rs"),
+                demo!("src/error.rs"),
+                demo!("src/orders.rs"),
+                demo!("src/pricing.rs"),
+            ],
+            ERROR_RULES,
+            &crate::Settings::default(),
+        );
+        let got: Vec<(&str, u32, &str)> = diags
+            .iter()
+            .map(|d| {
+                (
+                    d.rule.code,
+                    d.primary.span.start.line,
+                    d.primary.path.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("RG303", 24, "crates/core/src/error.rs"),
+                ("RG301", 17, "crates/core/src/orders.rs"),
+                ("RG302", 43, "crates/core/src/orders.rs"),
+            ]
+        );
+    }
+}

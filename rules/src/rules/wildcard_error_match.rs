@@ -1,0 +1,237 @@
+use std::collections::HashSet;
+
+use crate::rules::error_facts::{self, EnumFact};
+use crate::{CrateFile, CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a `match` on a value of an error enum defined in the same crate
+    /// that has a catch-all arm: `_ =>` or a bare binding such as `other =>`.
+    /// An error enum is an enum whose name ends in `Error`, that derives
+    /// `Error` (`thiserror::Error`) or that implements `std::error::Error`.
+    /// The finding is at the catch-all arm, with a label on the enum's
+    /// definition listing the variants the arm hides.
+    ///
+    /// rustgate does not know types, so the matched enum is recognised from the
+    /// other arms: their patterns name `Enum::Variant` (or `Self::Variant`
+    /// inside an `impl` of the enum), and the crate must define an error enum
+    /// of that name with all the named variants. Therefore:
+    /// - `_` nested inside a variant pattern (`AppError::Db(_)`) is not a
+    ///   catch-all, and neither is a guarded arm (`e if e.is_retryable()`);
+    /// - foreign error enums (`sqlx::Error::RowNotFound`) and enums that are
+    ///   not errors are not reported;
+    /// - arms that name variants without the enum (after `use AppError::*`)
+    ///   are not recognised, nor are enums matched inside `Err(..)`.
+    ///
+    /// ## Why is this bad?
+    /// When someone adds a variant to the enum, the compiler points at every
+    /// exhaustive `match` that must handle it, except those with a catch-all:
+    /// there the new variant is silently mapped to whatever the catch-all does,
+    /// typically a 500 in an `IntoResponse` / `ResponseError` impl. A new
+    /// `AppError::Conflict` then reaches clients as "internal server error".
+    ///
+    /// ## Example
+    /// ```rust
+    /// impl IntoResponse for AppError {
+    ///     fn into_response(self) -> Response {
+    ///         let status = match self {
+    ///             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+    ///             _ => StatusCode::INTERNAL_SERVER_ERROR,
+    ///         };
+    ///         status.into_response()
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust
+    /// impl IntoResponse for AppError {
+    ///     fn into_response(self) -> Response {
+    ///         let status = match self {
+    ///             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+    ///             AppError::Db(_) | AppError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    ///         };
+    ///         status.into_response()
+    ///     }
+    /// }
+    /// ```
+    pub struct WildcardErrorMatch {
+        code: "RG303",
+        name: "wildcard-error-match",
+        severity: Warning,
+        summary: "catch-all arm in a match on the crate's own error enum",
+        tags: ["maintainability", "reliability"],
+        precision: "medium",
+    }
+}
+
+const HELP: &str =
+    "list every variant explicitly, so that adding a variant is a compile error here";
+
+impl Rule for WildcardErrorMatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+        error_facts::record_item(cx, item, &mut out.facts.errors);
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        if let syn::Expr::Match(m) = expr {
+            error_facts::record_match(cx, m, &mut out.facts.errors);
+        }
+    }
+
+    fn check_crate(&self, krate: &CrateIndex<'_>, out: &mut Vec<Diagnostic>) {
+        let impls: HashSet<&str> = krate
+            .files
+            .iter()
+            .flat_map(|f| f.facts.errors.error_impls.iter().map(String::as_str))
+            .collect();
+        let error_enums: Vec<(&CrateFile<'_>, &EnumFact)> = krate
+            .files
+            .iter()
+            .flat_map(|f| f.facts.errors.enums.iter().map(move |e| (f, e)))
+            .filter(|(_, e)| {
+                e.name.ends_with("Error") || e.derives_error || impls.contains(e.name.as_str())
+            })
+            .collect();
+        if error_enums.is_empty() {
+            return;
+        }
+        for file in &krate.files {
+            for m in &file.facts.errors.matches {
+                let mut names: Vec<&str> =
+                    m.variants.iter().map(|v| v.enum_name.as_str()).collect();
+                names.dedup();
+                let found = names.iter().find_map(|name| {
+                    let named: Vec<&str> = m
+                        .variants
+                        .iter()
+                        .filter(|v| v.enum_name == *name)
+                        .map(|v| v.variant.as_str())
+                        .collect();
+                    error_enums
+                        .iter()
+                        .find(|(_, e)| {
+                            e.name == *name
+                                && named.iter().all(|v| e.variants.iter().any(|x| x == v))
+                        })
+                        .map(|(def_file, e)| (def_file, e, named))
+                });
+                let Some((def_file, e, named)) = found else {
+                    continue;
+                };
+                let hidden: Vec<String> = e
+                    .variants
+                    .iter()
+                    .filter(|v| !named.contains(&v.as_str()))
+                    .map(|v| format!("`{v}`"))
+                    .collect();
+                let label = if hidden.is_empty() {
+                    format!(
+                        "`{}` defined here: the catch-all arm will hide every variant added later",
+                        e.name
+                    )
+                } else {
+                    format!(
+                        "`{}` defined here: the catch-all arm hides {}",
+                        e.name,
+                        hidden.join(", ")
+                    )
+                };
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        &file.info.path,
+                        m.catch_all,
+                        format!("catch-all arm in a match on error enum `{}`", e.name),
+                    )
+                    .with_label(&def_file.info.path, e.span, label)
+                    .with_help(HELP),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::error_facts::tests::ERROR_RULES;
+    use crate::testing::{assert_fixture, check_sources};
+    use crate::{Settings, TargetKind};
+
+    macro_rules! fixture {
+        ($path:literal) => {
+            (
+                $path,
+                TargetKind::Lib,
+                include_str!(concat!(
+                    "../../../fixtures/rules/errors-wildcard-match/",
+                    $path
+                )),
+            )
+        };
+    }
+
+    #[test]
+    fn fixture_crate() {
+        assert_fixture(
+            &[
+                fixture!("src/lib.rs"),
+                fixture!("src/error.rs"),
+                fixture!("src/api.rs"),
+                fixture!("src/other.rs"),
+            ],
+            ERROR_RULES,
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn fixture_binary_matching_the_library_enum_is_foreign() {
+        assert_fixture(
+            &[(
+                "src/main.rs",
+                TargetKind::Bin,
+                include_str!("../../../fixtures/rules/errors-wildcard-match/src/main.rs"),
+            )],
+            ERROR_RULES,
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn label_lists_hidden_variants() {
+        let diags = check_sources(
+            &[
+                (
+                    "src/lib.rs",
+                    TargetKind::Lib,
+                    "mod error;\nfn f(e: AppError) -> u16 {\n    match e {\n        AppError::NotFound => 404,\n        _ => 500,\n    }\n}\n",
+                ),
+                (
+                    "src/error.rs",
+                    TargetKind::Lib,
+                    "pub enum AppError { NotFound, Db, Timeout }\n",
+                ),
+            ],
+            &[&WildcardErrorMatch],
+            &Settings::default(),
+        );
+        assert_eq!(diags.len(), 1);
+        let d = &diags[0];
+        assert_eq!(
+            (d.primary.path.as_str(), d.primary.span.start.line),
+            ("src/lib.rs", 5)
+        );
+        assert_eq!(d.labels.len(), 1);
+        assert_eq!(d.labels[0].location.path, "src/error.rs");
+        assert_eq!(
+            d.labels[0].message,
+            "`AppError` defined here: the catch-all arm hides `Db`, `Timeout`"
+        );
+    }
+}
