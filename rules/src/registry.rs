@@ -1,10 +1,12 @@
 //! The registry: every rule and every driver diagnostic, by stable code.
 
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
-static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic];
+static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic, &UnwrapInHandler, &PanicReachableFromHandler];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).
 static DRIVER: &[&RuleMeta] = &[

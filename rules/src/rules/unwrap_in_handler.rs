@@ -1,0 +1,208 @@
+use super::call_graph;
+use super::panic_facts as facts;
+use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports `.unwrap()`, `.expect(..)`, `.unwrap_err()`, `.expect_err(..)`,
+    /// their UFCS forms (`Option::unwrap(x)`, `Result::expect(x, ..)`) and the
+    /// `panic!`, `unreachable!`, `todo!` and `unimplemented!` macros written in
+    /// the body of a request handler, including closures and async blocks
+    /// inside it.
+    ///
+    /// A function is a handler when, from syntax alone:
+    /// - it has a route attribute: `#[get]`, `#[post]`, `#[put]`, `#[delete]`,
+    ///   `#[patch]`, `#[head]`, `#[options]`, `#[trace]`, `#[connect]`,
+    ///   `#[route]`, `#[routes]`, `#[catch]`, bare or as `actix_web::..` or
+    ///   `rocket::..` (actix-web, rocket), or `#[handler]` (poem, salvo);
+    /// - it is a method of an `impl Trait for T` under `#[tonic::async_trait]`,
+    ///   or one taking `Request<..>` in a file that imports `tonic`;
+    /// - it is registered anywhere in the same crate: in the last argument of
+    ///   the method routers inside `.route(..)` (axum `get(f).post(g)`,
+    ///   `on(filter, f)`, `any(f)`, ...; actix `web::get().to(f)`), in
+    ///   `.fallback(f)` and `.default_service(f)`, in actix `.to(f)` (chain
+    ///   starting at `web::..` or a file importing `actix_web`), in `.map(f)`,
+    ///   `.and_then(f)`, `.then(f)` of a warp filter chain (one that starts at
+    ///   `warp::..` or `path!` or contains `.and(..)`/`.or(..)`, in a file
+    ///   importing `warp`), or in `service_fn(f)` (hyper, lambda_http). The
+    ///   registered name is resolved like a call (see RG202); a closure
+    ///   registered this way is itself a handler;
+    /// - it is named by `[handlers]` configuration.
+    ///
+    /// A function that merely takes extractor-like parameters is not a handler.
+    /// Test code never counts: `#[cfg(test)]`, `#[test]`, test, bench and
+    /// example targets, and registrations made in tests.
+    ///
+    /// ## Why is this bad?
+    /// A panic in a handler kills the worker task or turns into a bare 500
+    /// with no context, and the next request with the same input does it again.
+    /// Clippy's `unwrap_used` cannot tell a handler from setup code in `main`,
+    /// where an `unwrap` is often fine; this rule only looks at handlers.
+    ///
+    /// ## Example
+    /// ```rust
+    /// async fn create_order(Json(order): Json<Order>) -> Json<Receipt> {
+    ///     let total = order.items.first().expect("at least one item").price;
+    ///     Json(Receipt { total })
+    /// }
+    /// let app = Router::new().route("/orders", post(create_order));
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust
+    /// async fn create_order(Json(order): Json<Order>) -> Result<Json<Receipt>, ApiError> {
+    ///     let first = order.items.first().ok_or(ApiError::EmptyOrder)?;
+    ///     Ok(Json(Receipt { total: first.price }))
+    /// }
+    /// ```
+    ///
+    /// ## Options
+    /// - `[handlers] attributes = ["my_framework::endpoint"]`: more attributes
+    ///   that mark handlers (a bare `#[endpoint]` matches too).
+    /// - `[handlers] functions = ["crate::api::*"]`: handlers by path; `*`
+    ///   matches within one path segment, `**` across segments; methods are
+    ///   `module::Type::method`.
+    /// - `[unwrap-in-handler] asserts = true`: also report `assert!`,
+    ///   `assert_eq!` and `assert_ne!`.
+    /// - `[unwrap-in-handler] indexing = true`: also report `[]` indexing.
+    /// - `[unwrap-in-handler] honor-clippy-allows = false`: do not treat
+    ///   `#[allow(clippy::unwrap_used)]`, `#[expect(clippy::expect_used)]`,
+    ///   `#[allow(clippy::panic)]` (and `unreachable`, `todo`,
+    ///   `unimplemented`, `indexing_slicing`) on an enclosing function, impl,
+    ///   trait, module or file as suppressions (default: they suppress).
+    pub struct UnwrapInHandler {
+        code: "RG201",
+        name: "unwrap-in-handler",
+        severity: Error,
+        summary: "panicking call in a request handler",
+        tags: ["reliability", "correctness"],
+        precision: "high",
+    }
+}
+
+const HELP: &str = "return an error the framework turns into a response (`?` with an error type implementing `IntoResponse` or `ResponseError`) instead of panicking";
+
+impl Rule for UnwrapInHandler {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        facts::claim(Self::META.code, out);
+        facts::record_file(Self::META.code, file, out);
+    }
+
+    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+        facts::record_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+        facts::record_impl_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+        facts::record_trait_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        facts::record_expr(Self::META.code, cx, expr, out);
+    }
+
+    fn check_macro(&self, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
+        facts::record_macro(Self::META.code, cx, mac, out);
+    }
+
+    fn check_crate(&self, krate: &CrateIndex, out: &mut Vec<Diagnostic>) {
+        let analysis = call_graph::analyse(krate);
+        let honor = krate.settings.unwrap_in_handler.honor_clippy_allows;
+        for &h in &analysis.handlers {
+            let node = &analysis.nodes[h];
+            let name = node.short();
+            for site in &node.fact.panics {
+                if honor && site.clippy_allowed {
+                    continue;
+                }
+                let mut diag = Diagnostic::new(
+                    &Self::META,
+                    node.path(),
+                    site.span,
+                    format!("{} in handler {name}", site.what),
+                )
+                .with_help(HELP);
+                diag = match analysis.registered_at[h] {
+                    Some((path, span)) => diag.with_label(path, span, format!("{name} is registered as a handler here")),
+                    None => diag.with_label(
+                        node.path(),
+                        node.fact.name_span,
+                        format!("{name} is a handler: {}", node.fact.handler.as_deref().unwrap_or("configured")),
+                    ),
+                };
+                out.push(diag);
+            }
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+    use crate::testing::assert_fixture;
+    use crate::{Settings, TargetKind};
+
+    /// A fixture file of `fixtures/rules/<group>/` as (path, kind, source).
+    macro_rules! fixture {
+        ($group:literal, $path:literal, $kind:ident) => {
+            (
+                $path,
+                TargetKind::$kind,
+                include_str!(concat!("../../../fixtures/rules/", $group, "/", $path)),
+            )
+        };
+    }
+
+    fn check(files: &[(&str, TargetKind, &str)], settings: &Settings) {
+        assert_fixture(files, &[&UnwrapInHandler, &PanicReachableFromHandler], settings);
+    }
+
+    #[test]
+    fn axum_fixture() {
+        check(
+            &[
+                fixture!("panics-axum", "src/main.rs", Bin),
+                fixture!("panics-axum", "src/routes/mod.rs", Bin),
+                fixture!("panics-axum", "src/routes/orders.rs", Bin),
+                fixture!("panics-axum", "src/billing.rs", Bin),
+                fixture!("panics-axum", "src/pricing.rs", Bin),
+                fixture!("panics-axum", "src/mailer.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod debug_print {
+    #[test]
+    #[ignore]
+    fn print_axum() {
+        use crate::TargetKind::Bin;
+        let g = "../../../fixtures/rules/panics-axum/";
+        let _ = g;
+        let files = [
+            ("src/main.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/main.rs")),
+            ("src/routes/mod.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/routes/mod.rs")),
+            ("src/routes/orders.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/routes/orders.rs")),
+            ("src/billing.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/billing.rs")),
+            ("src/pricing.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/pricing.rs")),
+            ("src/mailer.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/mailer.rs")),
+        ];
+        let r: [&dyn crate::Rule; 2] = [&super::UnwrapInHandler, &crate::rules::panic_reachable_from_handler::PanicReachableFromHandler];
+        for d in crate::testing::check_sources(&files, &r, &Default::default()) {
+            println!("{}:{} {} {}", d.primary.path, d.primary.span.start.line, d.rule.code, d.message);
+            for l in &d.labels { println!("    label {}:{} {}", l.location.path, l.location.span.start.line, l.message); }
+            for l in &d.flow { println!("    flow {}:{} {}", l.location.path, l.location.span.start.line, l.message); }
+        }
+    }
+}
