@@ -28,10 +28,48 @@ pub const MAX_METHOD_CANDIDATES: usize = 3;
 /// Method names std types share: `x.get()` on an unknown receiver is far more
 /// often a `HashMap` than a crate-local type, so these resolve only on `self`.
 pub const COMMON_METHODS: &[&str] = &[
-    "get", "get_mut", "insert", "remove", "push", "pop", "len", "is_empty", "iter", "iter_mut", "into_iter",
-    "clone", "to_string", "to_owned", "into", "from", "as_ref", "as_mut", "map", "and_then", "ok", "err",
-    "send", "recv", "lock", "read", "write", "fmt", "eq", "cmp", "hash", "next", "call", "run", "new",
-    "build", "parse", "contains", "extend", "join", "spawn", "await",
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "map",
+    "and_then",
+    "ok",
+    "err",
+    "send",
+    "recv",
+    "lock",
+    "read",
+    "write",
+    "fmt",
+    "eq",
+    "cmp",
+    "hash",
+    "next",
+    "call",
+    "run",
+    "new",
+    "build",
+    "parse",
+    "contains",
+    "extend",
+    "join",
+    "spawn",
+    "await",
 ];
 
 /// A function of the crate with where it lives.
@@ -47,7 +85,10 @@ impl Node<'_> {
     /// `OrderService::charge`, `closure at src/main.rs:12`.
     pub fn display(&self) -> String {
         if self.fact.closure {
-            return format!("closure at {}:{}", self.file.info.path, self.fact.name_span.start.line);
+            return format!(
+                "closure at {}:{}",
+                self.file.info.path, self.fact.name_span.start.line
+            );
         }
         match (&self.fact.self_ty, self.module.last()) {
             (Some(ty), _) => format!("{ty}::{}", self.fact.name),
@@ -106,7 +147,11 @@ impl Analysis<'_> {
         // Each entry now carries the call that leads to the next node.
         let mut shifted = Vec::with_capacity(out.len());
         for i in 0..out.len() {
-            let call = if i + 1 < out.len() { out[i + 1].1 } else { None };
+            let call = if i + 1 < out.len() {
+                out[i + 1].1
+            } else {
+                None
+            };
             shifted.push((out[i].0, call));
         }
         shifted
@@ -145,7 +190,12 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         .collect();
     for file in &krate.files {
         for reg in &file.facts.panic.registrations {
-            if reg.test || reg.needs_crate.as_deref().is_some_and(|c| !file.facts.panic.imports_crate(c)) {
+            if reg.test
+                || reg
+                    .needs_crate
+                    .as_deref()
+                    .is_some_and(|c| !file.facts.panic.imports_crate(c))
+            {
                 continue;
             }
             let mut scope = file.module_path.clone();
@@ -167,15 +217,21 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         let node = &nodes[from];
         for call in &node.fact.calls {
             let targets = match &call.callee {
-                Callee::Path(segs) => resolver.resolve_path(&node.module, node.fact.self_ty.as_deref(), segs),
-                Callee::Method { name, on_self } => {
-                    resolver.resolve_method(name, on_self.then_some(node.fact.self_ty.as_deref()).flatten())
+                Callee::Path(segs) => {
+                    resolver.resolve_path(&node.module, node.fact.self_ty.as_deref(), segs)
                 }
+                Callee::Method { name, on_self } => resolver.resolve_method(
+                    name,
+                    on_self.then_some(node.fact.self_ty.as_deref()).flatten(),
+                ),
             };
             for to in targets {
                 if !seen[to] && !nodes[to].fact.test {
                     seen[to] = true;
-                    reached[to] = Some(Reach { from, call: call.span });
+                    reached[to] = Some(Reach {
+                        from,
+                        call: call.span,
+                    });
                     queue.push_back(to);
                 }
             }
@@ -246,7 +302,10 @@ impl<'n> Resolver<'n> {
                 let mut scope = file.module_path.clone();
                 scope.extend(u.inline_modules.iter().cloned());
                 add_prefixes(&mut r.modules, &scope);
-                r.uses.entry(scope).or_default().push((u.alias.as_deref(), &u.path));
+                r.uses
+                    .entry(scope)
+                    .or_default()
+                    .push((u.alias.as_deref(), &u.path));
             }
         }
         r
@@ -263,7 +322,11 @@ impl<'n> Resolver<'n> {
 
     /// The target of the alias `name` imported into `module`.
     fn alias(&self, module: &[String], name: &str) -> Option<Vec<String>> {
-        let (_, path) = self.uses.get(module)?.iter().find(|(a, _)| *a == Some(name))?;
+        let (_, path) = self
+            .uses
+            .get(module)?
+            .iter()
+            .find(|(a, _)| *a == Some(name))?;
         absolutize(module, path)
     }
 
@@ -277,7 +340,9 @@ impl<'n> Resolver<'n> {
                 (Some(ty), [_, name]) => self.assoc_fns(ty, name),
                 _ => Vec::new(),
             },
-            "crate" | "self" | "super" => absolutize(scope, segs).map(|a| self.lookup(&a, 0)).unwrap_or_default(),
+            "crate" | "self" | "super" => absolutize(scope, segs)
+                .map(|a| self.lookup(&a, 0))
+                .unwrap_or_default(),
             "std" | "core" | "alloc" => Vec::new(),
             _ => {
                 if let Some(mut target) = self.alias(scope, first) {
@@ -324,7 +389,9 @@ impl<'n> Resolver<'n> {
             }
         }
         match abs {
-            [module @ .., ty, name] if self.modules.contains(module) || module.is_empty() => self.assoc_fns(ty, name),
+            [module @ .., ty, name] if self.modules.contains(module) || module.is_empty() => {
+                self.assoc_fns(ty, name)
+            }
             _ => Vec::new(),
         }
     }
@@ -386,7 +453,10 @@ fn configured_patterns(patterns: &[String]) -> Option<globset::GlobSet> {
     for p in patterns {
         let p = p.trim_start_matches("::");
         let p = p.strip_prefix("crate::").unwrap_or(p).replace("::", "/");
-        if let Ok(glob) = globset::GlobBuilder::new(&p).literal_separator(true).build() {
+        if let Ok(glob) = globset::GlobBuilder::new(&p)
+            .literal_separator(true)
+            .build()
+        {
             builder.add(glob);
         }
     }

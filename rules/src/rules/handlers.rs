@@ -13,13 +13,15 @@ use crate::syntax::path_to_string;
 
 /// actix-web and rocket route attributes.
 const ROUTE_ATTRIBUTES: &[&str] = &[
-    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route", "routes", "catch",
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route",
+    "routes", "catch",
 ];
 
 /// axum method routers (`get(f)`, `get(f).post(g)`, `on(filter, f)`) and
 /// actix's `to(f)`: the handler is the last argument.
 const METHOD_ROUTERS: &[&str] = &[
-    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "any", "on", "to",
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "any", "on",
+    "to",
 ];
 
 /// Why `attrs` mark a handler, if they do.
@@ -39,14 +41,19 @@ pub fn handler_attribute(attrs: &[syn::Attribute], settings: &Settings) -> Optio
         }
         let route = ROUTE_ATTRIBUTES.contains(&last)
             && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "actix_web" | "rocket")));
-        let handler = last == "handler" && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "poem" | "salvo")));
+        let handler = last == "handler"
+            && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "poem" | "salvo")));
         (route || handler).then(|| format!("`#[{text}]` route attribute"))
     })
 }
 
 /// An `impl Trait for T` under `#[tonic::async_trait]`.
 pub fn tonic_impl(imp: &syn::ItemImpl) -> bool {
-    imp.trait_.is_some() && imp.attrs.iter().any(|a| path_to_string(a.path()) == "tonic::async_trait")
+    imp.trait_.is_some()
+        && imp
+            .attrs
+            .iter()
+            .any(|a| path_to_string(a.path()) == "tonic::async_trait")
 }
 
 /// A parameter typed `tonic::Request<..>` or `Request<..>`.
@@ -58,13 +65,25 @@ pub fn takes_request(sig: &syn::Signature) -> bool {
         let syn::Type::Path(p) = &*t.ty else {
             return false;
         };
-        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let generic = p
             .path
             .segments
             .last()
             .is_some_and(|s| matches!(s.arguments, syn::PathArguments::AngleBracketed(_)));
-        generic && matches!(segs.iter().map(String::as_str).collect::<Vec<_>>().as_slice(), ["Request"] | ["tonic", "Request"])
+        generic
+            && matches!(
+                segs.iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                ["Request"] | ["tonic", "Request"]
+            )
     })
 }
 
@@ -123,7 +142,10 @@ pub fn registrations(expr: &syn::Expr) -> Vec<Found<'_>> {
         },
         syn::Expr::Call(c) if c.args.len() == 1 => {
             if let syn::Expr::Path(p) = &*c.func
-                && p.path.segments.last().is_some_and(|s| s.ident == "service_fn")
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "service_fn")
             {
                 direct(&c.args[0], None, &mut out);
             }
@@ -136,12 +158,17 @@ pub fn registrations(expr: &syn::Expr) -> Vec<Found<'_>> {
 /// A handler passed as is: a path or a closure.
 fn direct<'a>(expr: &'a syn::Expr, needs_crate: Option<&'static str>, out: &mut Vec<Found<'a>>) {
     let handler = match expr {
-        syn::Expr::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => HandlerExpr::Path(&p.path),
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
+            HandlerExpr::Path(&p.path)
+        }
         syn::Expr::Closure(c) => HandlerExpr::Closure(c),
         syn::Expr::Paren(p) => return direct(&p.expr, needs_crate, out),
         _ => return,
     };
-    out.push(Found { handler, needs_crate });
+    out.push(Found {
+        handler,
+        needs_crate,
+    });
 }
 
 /// The handlers of a method-router chain: `get(f).post(g)`,
@@ -150,7 +177,10 @@ fn method_routers<'a>(expr: &'a syn::Expr, out: &mut Vec<Found<'a>>) {
     match expr {
         syn::Expr::Call(c) => {
             if let syn::Expr::Path(p) = &*c.func
-                && p.path.segments.last().is_some_and(|s| METHOD_ROUTERS.contains(&s.ident.to_string().as_str()))
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| METHOD_ROUTERS.contains(&s.ident.to_string().as_str()))
                 && let Some(arg) = c.args.last()
             {
                 direct(arg, None, out);

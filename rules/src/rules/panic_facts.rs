@@ -120,7 +120,9 @@ impl PanicFacts {
 
     /// Whether the file imports the crate `name` anywhere.
     pub fn imports_crate(&self, name: &str) -> bool {
-        self.uses.iter().any(|u| u.path.first().is_some_and(|s| s == name))
+        self.uses
+            .iter()
+            .any(|u| u.path.first().is_some_and(|s| s == name))
     }
 }
 
@@ -185,11 +187,13 @@ pub fn record_item(code: &str, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
 }
 
 pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-    let (true, syn::ImplItem::Fn(f), Some(imp)) = (records(code, out), item, cx.current_impl()) else {
+    let (true, syn::ImplItem::Fn(f), Some(imp)) = (records(code, out), item, cx.current_impl())
+    else {
         return;
     };
-    let handler = handlers::handler_attribute(&f.attrs, cx.settings)
-        .or_else(|| handlers::tonic_impl(imp).then(|| "a method of a `#[tonic::async_trait]` impl".to_owned()));
+    let handler = handlers::handler_attribute(&f.attrs, cx.settings).or_else(|| {
+        handlers::tonic_impl(imp).then(|| "a method of a `#[tonic::async_trait]` impl".to_owned())
+    });
     let tonic_request = imp.trait_.is_some() && handlers::takes_request(&f.sig);
     out.facts.panic.fns.push(FnFact {
         name: f.sig.ident.to_string(),
@@ -207,7 +211,8 @@ pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mu
 }
 
 pub fn record_trait_item(code: &str, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
-    let (true, syn::TraitItem::Fn(f), Some(tr)) = (records(code, out), item, cx.current_trait()) else {
+    let (true, syn::TraitItem::Fn(f), Some(tr)) = (records(code, out), item, cx.current_trait())
+    else {
         return;
     };
     if f.default.is_none() {
@@ -243,7 +248,10 @@ pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             let span = Span::of(&m.method);
-            if let Some((_, _, lint)) = UNWRAPS.iter().find(|(n, arity, _)| *n == name && *arity == m.args.len()) {
+            if let Some((_, _, lint)) = UNWRAPS
+                .iter()
+                .find(|(n, arity, _)| *n == name && *arity == m.args.len())
+            {
                 let what = format!("`.{name}()`");
                 record_panic(cx, out, span, what, &[lint]);
             } else {
@@ -258,7 +266,12 @@ pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
             if p.qself.is_some() || p.path.leading_colon.is_some() {
                 return;
             }
-            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let span = Span::of(&p.path);
             if let [.., ty, f] = segs.as_slice()
                 && matches!(ty.as_str(), "Option" | "Result")
@@ -281,7 +294,12 @@ pub fn record_macro(code: &str, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
     if !records(code, out) {
         return;
     }
-    let segs: Vec<String> = mac.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segs: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let (name, std_path) = match segs.as_slice() {
         [name] => (name.as_str(), true),
         [krate, name] => (name.as_str(), matches!(krate.as_str(), "std" | "core")),
@@ -355,8 +373,12 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
 fn is_clippy_allowed(cx: &Ctx<'_>, facts: &PanicFacts, lints: &[&str]) -> bool {
     let hit = |allows: &[String]| allows.iter().any(|a| lints.contains(&a.as_str()));
     cx.fns().iter().any(|f| hit(&clippy_allows(f.attrs)))
-        || cx.current_impl().is_some_and(|i| hit(&clippy_allows(&i.attrs)))
-        || cx.current_trait().is_some_and(|t| hit(&clippy_allows(&t.attrs)))
+        || cx
+            .current_impl()
+            .is_some_and(|i| hit(&clippy_allows(&i.attrs)))
+        || cx
+            .current_trait()
+            .is_some_and(|t| hit(&clippy_allows(&t.attrs)))
         || facts
             .module_allows
             .iter()
@@ -371,7 +393,9 @@ pub fn clippy_allows(attrs: &[syn::Attribute]) -> Vec<String> {
         if !(attr.path().is_ident("allow") || attr.path().is_ident("expect")) {
             continue;
         }
-        let Ok(metas) = attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated) else {
+        let Ok(metas) =
+            attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        else {
             continue;
         };
         for meta in metas {
@@ -397,7 +421,11 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 }
 
 /// Calls `f(alias, path)` for each name a use tree imports (`None` alias for globs).
-fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, f: &mut dyn FnMut(Option<String>, Vec<String>)) {
+fn flatten_use(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    f: &mut dyn FnMut(Option<String>, Vec<String>),
+) {
     match tree {
         syn::UseTree::Path(p) => {
             prefix.push(p.ident.to_string());

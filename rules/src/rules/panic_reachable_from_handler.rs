@@ -118,13 +118,20 @@ impl Rule for PanicReachableFromHandler {
             let node = &analysis.nodes[i];
             let chain = analysis.chain(i);
             let handler = &analysis.nodes[chain[0].0];
-            let via: Vec<String> = chain[1..].iter().map(|(n, _)| analysis.nodes[*n].display()).collect();
+            let via: Vec<String> = chain[1..]
+                .iter()
+                .map(|(n, _)| analysis.nodes[*n].display())
+                .collect();
             let mut labels = Vec::new();
             for pair in chain.windows(2) {
                 let (caller, call) = (&analysis.nodes[pair[0].0], pair[0].1);
                 let callee = &analysis.nodes[pair[1].0];
                 if let Some(span) = call {
-                    labels.push(label(caller.path(), span, format!("{} calls {}", caller.display(), callee.display())));
+                    labels.push(label(
+                        caller.path(),
+                        span,
+                        format!("{} calls {}", caller.display(), callee.display()),
+                    ));
                 }
             }
             for site in &node.fact.panics {
@@ -137,7 +144,8 @@ impl Rule for PanicReachableFromHandler {
                     handler.short(),
                     via.join(" -> ")
                 );
-                let mut diag = Diagnostic::new(&Self::META, node.path(), site.span, message).with_help(HELP);
+                let mut diag =
+                    Diagnostic::new(&Self::META, node.path(), site.span, message).with_help(HELP);
                 diag.labels = labels.clone();
                 diag.flow.push(label(
                     handler.path(),
@@ -145,7 +153,11 @@ impl Rule for PanicReachableFromHandler {
                     format!("handler {}", handler.short()),
                 ));
                 diag.flow.extend(labels.iter().cloned());
-                diag.flow.push(label(node.path(), site.span, format!("{} panics", site.what)));
+                diag.flow.push(label(
+                    node.path(),
+                    site.span,
+                    format!("{} panics", site.what),
+                ));
                 out.push(diag);
             }
         }
@@ -162,3 +174,179 @@ fn label(path: &str, span: crate::Span, message: String) -> Label {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::unwrap_in_handler::UnwrapInHandler;
+    use crate::testing::{assert_fixture, check_sources};
+    use crate::{Settings, TargetKind};
+
+    const LIB: TargetKind = TargetKind::Lib;
+
+    fn check(files: &[(&str, TargetKind, &str)]) {
+        assert_fixture(
+            files,
+            &[&UnwrapInHandler, &PanicReachableFromHandler],
+            &Settings::default(),
+        );
+    }
+
+    const ROUTES: &str = r#"
+use crate::billing;
+pub fn router() -> Router {
+    Router::new().route("/orders", post(create_order)).route("/refunds", post(refund))
+}
+async fn create_order() -> u64 {
+    billing::charge(1)
+}
+async fn refund() -> u64 {
+    billing::charge(2)
+}
+"#;
+    const BILLING: &str = r#"
+pub fn charge(x: u64) -> u64 {
+    super::pricing::total(x)
+}
+"#;
+    const PRICING: &str = r#"
+pub fn total(x: u64) -> u64 {
+    x.checked_mul(3).unwrap() //~ RG202
+}
+"#;
+    const LIB_RS: &str = "mod billing;\nmod pricing;\nmod routes;\n";
+
+    #[test]
+    fn one_finding_names_a_handler_and_the_chain_with_labels_and_flow() {
+        let files = [
+            ("src/lib.rs", LIB, LIB_RS),
+            ("src/routes.rs", LIB, ROUTES),
+            ("src/billing.rs", LIB, BILLING),
+            ("src/pricing.rs", LIB, PRICING),
+        ];
+        check(&files);
+        let diags = check_sources(&files, &[&PanicReachableFromHandler], &Settings::default());
+        assert_eq!(diags.len(), 1, "reached from two handlers, reported once");
+        let d = &diags[0];
+        assert_eq!(
+            d.message,
+            "`.unwrap()` reachable from handler create_order via billing::charge -> pricing::total"
+        );
+        let labels: Vec<(&str, u32)> = d
+            .labels
+            .iter()
+            .map(|l| (l.location.path.as_str(), l.location.span.start.line))
+            .collect();
+        assert_eq!(labels, [("src/routes.rs", 7), ("src/billing.rs", 3)]);
+        let flow: Vec<(&str, u32)> = d
+            .flow
+            .iter()
+            .map(|l| (l.location.path.as_str(), l.location.span.start.line))
+            .collect();
+        assert_eq!(
+            flow,
+            [
+                ("src/routes.rs", 6),
+                ("src/routes.rs", 7),
+                ("src/billing.rs", 3),
+                ("src/pricing.rs", 3)
+            ]
+        );
+        assert_eq!(d.severity, crate::Severity::Warning);
+    }
+
+    #[test]
+    fn resolves_reexports_globs_self_and_associated_functions() {
+        let lib = r#"
+mod api;
+mod svc;
+pub use svc::inner::deep as reexported;
+"#;
+        let api = r#"
+use crate::svc::*;
+use crate::svc::Service as Svc;
+#[get("/a")]
+async fn a() { crate::reexported(); }
+#[get("/b")]
+async fn b() { helper(); }
+#[get("/c")]
+async fn c(s: Svc) { Svc::build_report(); s.compute(); }
+"#;
+        let svc = r#"
+pub mod inner {
+    pub fn deep() { panic!("deep") } //~ RG202
+}
+pub fn helper() { todo!() } //~ RG202
+pub struct Service;
+impl Service {
+    pub fn build_report() -> u8 { Self::step() }
+    fn step() -> u8 { unimplemented!() } //~ RG202
+    pub fn compute(&self) -> u8 { self.finish() }
+    fn finish(&self) -> u8 { Option::<u8>::None.expect("x") } //~ RG202
+}
+"#;
+        check(&[
+            ("src/lib.rs", LIB, lib),
+            ("src/api.rs", LIB, api),
+            ("src/svc.rs", LIB, svc),
+        ]);
+    }
+
+    #[test]
+    fn ambiguous_and_common_method_names_are_not_followed() {
+        let src = r#"
+#[get("/")]
+async fn index(x: X) {
+    x.render();
+    x.get(1);
+    x.unique();
+}
+struct A; struct B; struct C; struct D; struct U;
+impl A { fn render(&self) { panic!() } }
+impl B { fn render(&self) { panic!() } }
+impl C { fn render(&self) { panic!() } }
+impl D { fn render(&self) { panic!() } }
+impl U {
+    fn get(&self, i: u8) { panic!() }
+    fn unique(&self) { panic!() } //~ RG202
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+
+    #[test]
+    fn test_code_is_neither_handler_nor_callee() {
+        let src = r#"
+#[get("/")]
+async fn index() { helpers::fixture(); only_in_tests(); }
+fn only_in_tests() {}
+fn used_by_tests() { panic!() }
+#[cfg(test)]
+mod helpers {
+    pub fn fixture() { panic!() }
+    #[test]
+    fn t() { super::used_by_tests(); }
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+
+    #[test]
+    fn clippy_allows_on_enclosing_items_suppress() {
+        let src = r#"
+#[get("/")]
+async fn index() { a(); m::b(); S::c(); }
+#[allow(clippy::panic)]
+fn a() { panic!() }
+#[allow(clippy::expect_used)]
+mod m {
+    pub fn b() { None::<u8>.expect("x"); }
+}
+struct S;
+#[expect(clippy::unwrap_used, reason = "reviewed")]
+impl S {
+    fn c() { None::<u8>.unwrap(); }
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+}

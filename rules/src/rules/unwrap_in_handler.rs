@@ -130,11 +130,18 @@ impl Rule for UnwrapInHandler {
                 )
                 .with_help(HELP);
                 diag = match analysis.registered_at[h] {
-                    Some((path, span)) => diag.with_label(path, span, format!("{name} is registered as a handler here")),
+                    Some((path, span)) => diag.with_label(
+                        path,
+                        span,
+                        format!("{name} is registered as a handler here"),
+                    ),
                     None => diag.with_label(
                         node.path(),
                         node.fact.name_span,
-                        format!("{name} is a handler: {}", node.fact.handler.as_deref().unwrap_or("configured")),
+                        format!(
+                            "{name} is a handler: {}",
+                            node.fact.handler.as_deref().unwrap_or("configured")
+                        ),
                     ),
                 };
                 out.push(diag);
@@ -142,7 +149,6 @@ impl Rule for UnwrapInHandler {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -163,7 +169,11 @@ mod tests {
     }
 
     fn check(files: &[(&str, TargetKind, &str)], settings: &Settings) {
-        assert_fixture(files, &[&UnwrapInHandler, &PanicReachableFromHandler], settings);
+        assert_fixture(
+            files,
+            &[&UnwrapInHandler, &PanicReachableFromHandler],
+            settings,
+        );
     }
 
     #[test]
@@ -180,29 +190,120 @@ mod tests {
             &Settings::default(),
         );
     }
-}
 
-#[cfg(test)]
-mod debug_print {
     #[test]
-    #[ignore]
-    fn print_axum() {
-        use crate::TargetKind::Bin;
-        let g = "../../../fixtures/rules/panics-axum/";
-        let _ = g;
-        let files = [
-            ("src/main.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/main.rs")),
-            ("src/routes/mod.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/routes/mod.rs")),
-            ("src/routes/orders.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/routes/orders.rs")),
-            ("src/billing.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/billing.rs")),
-            ("src/pricing.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/pricing.rs")),
-            ("src/mailer.rs", Bin, include_str!("../../../fixtures/rules/panics-axum/src/mailer.rs")),
-        ];
-        let r: [&dyn crate::Rule; 2] = [&super::UnwrapInHandler, &crate::rules::panic_reachable_from_handler::PanicReachableFromHandler];
-        for d in crate::testing::check_sources(&files, &r, &Default::default()) {
-            println!("{}:{} {} {}", d.primary.path, d.primary.span.start.line, d.rule.code, d.message);
-            for l in &d.labels { println!("    label {}:{} {}", l.location.path, l.location.span.start.line, l.message); }
-            for l in &d.flow { println!("    flow {}:{} {}", l.location.path, l.location.span.start.line, l.message); }
-        }
+    fn actix_fixture() {
+        check(
+            &[
+                fixture!("panics-actix", "src/main.rs", Bin),
+                fixture!("panics-actix", "src/store.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn rocket_fixture() {
+        check(
+            &[
+                fixture!("panics-rocket", "src/main.rs", Bin),
+                fixture!("panics-rocket", "src/auth.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn warp_fixture() {
+        check(
+            &[
+                fixture!("panics-warp", "src/main.rs", Bin),
+                fixture!("panics-warp", "src/handlers.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn tonic_fixture() {
+        check(
+            &[
+                fixture!("panics-tonic", "src/main.rs", Bin),
+                fixture!("panics-tonic", "src/store.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn poem_salvo_hyper_fixture() {
+        check(
+            &[
+                fixture!("panics-poem-salvo-hyper", "src/main.rs", Bin),
+                fixture!("panics-poem-salvo-hyper", "src/lambda.rs", Bin),
+                fixture!("panics-poem-salvo-hyper", "src/poem_api.rs", Bin),
+                fixture!("panics-poem-salvo-hyper", "src/salvo_api.rs", Bin),
+            ],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn config_fixture() {
+        // Mirrors fixtures/rules/panics-config/rustgate.toml.
+        let settings = Settings {
+            handlers: crate::settings::HandlerSettings {
+                attributes: vec!["my_framework::endpoint".into()],
+                functions: vec!["crate::api::*".into()],
+            },
+            unwrap_in_handler: crate::settings::UnwrapInHandlerOptions {
+                asserts: true,
+                indexing: true,
+                honor_clippy_allows: false,
+            },
+        };
+        check(
+            &[
+                fixture!("panics-config", "src/lib.rs", Lib),
+                fixture!("panics-config", "src/api.rs", Lib),
+                fixture!("panics-config", "src/internal.rs", Lib),
+            ],
+            &settings,
+        );
+    }
+
+    #[test]
+    fn test_targets_and_examples_are_never_checked() {
+        let src = "#[get(\"/\")] async fn index() { x.unwrap(); }";
+        check(
+            &[("tests/it.rs", TargetKind::Test, src)],
+            &Settings::default(),
+        );
+        check(
+            &[("examples/demo.rs", TargetKind::Example, src)],
+            &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn strings_comments_and_lookalike_methods_are_not_panics() {
+        let src = r#"
+#[get("/")]
+async fn index(p: Parser) -> String {
+    // x.unwrap() in a comment
+    /// panic!() in a doc comment
+    let s = "y.expect(\"z\") and panic!()";
+    p.expect_token(",");
+    p.unwrap_or_log();
+    p.expect();
+    let v = maybe().unwrap_or(1) + other().unwrap_or_else(|| 2) + third().unwrap_or_default();
+    let _ = my::panic!("not std's panic");
+    s.to_owned()
+}
+"#;
+        check(
+            &[("src/lib.rs", TargetKind::Lib, src)],
+            &Settings::default(),
+        );
     }
 }
