@@ -50,11 +50,7 @@ pub struct Ctx<'ast> {
 impl<'ast> Ctx<'ast> {
     /// Inside `#[cfg(test)]`, `#[test]` or another test attribute.
     pub fn in_test(&self) -> bool {
-        self.test_depth > 0
-            || matches!(
-                self.file.kind,
-                crate::TargetKind::Test | crate::TargetKind::Bench
-            )
+        self.test_depth > 0 || matches!(self.file.kind, crate::TargetKind::Test | crate::TargetKind::Bench)
     }
 
     /// Inside an `unsafe` block or `unsafe fn`.
@@ -94,12 +90,7 @@ impl<'ast> Ctx<'ast> {
     }
 
     /// A diagnostic of `rule` at `span` in this file.
-    pub fn diagnostic(
-        &self,
-        rule: &'static RuleMeta,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
+    pub fn diagnostic(&self, rule: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(rule, &self.file.path, span, message)
     }
 }
@@ -371,8 +362,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
             }
             self.out = sub.out;
             if sub.rules.len() != self.rules.len() {
-                self.rules
-                    .retain(|r| sub.rules.iter().any(|s| s.meta().code == r.meta().code));
+                self.rules.retain(|r| sub.rules.iter().any(|s| s.meta().code == r.meta().code));
             }
         }
     }
@@ -456,10 +446,7 @@ fn cfg_requires_test(tokens: &proc_macro2::TokenStream) -> bool {
                 .into_iter()
                 .collect::<Vec<_>>()
                 .split(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
-                .any(|part| {
-                    part.len() == 1
-                        && matches!(&part[0], proc_macro2::TokenTree::Ident(i) if i == "test")
-                }),
+                .any(|part| part.len() == 1 && matches!(&part[0], proc_macro2::TokenTree::Ident(i) if i == "test")),
             _ => false,
         },
         _ => false,

@@ -42,18 +42,14 @@ impl std::fmt::Display for Severity {
 }
 
 /// A 1-based line and 1-based column counted in Unicode scalar values.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LineCol {
     pub line: u32,
     pub column: u32,
 }
 
 /// A region of one file, start inclusive, end exclusive.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: LineCol,
     pub end: LineCol,
@@ -150,12 +146,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        rule: &'static RuleMeta,
-        path: &str,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(rule: &'static RuleMeta, path: &str, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
             severity: rule.default_severity,

@@ -41,10 +41,7 @@ impl TargetKind {
 
     /// Tests, benches, examples and build scripts are never business logic.
     pub fn is_production(self) -> bool {
-        matches!(
-            self,
-            TargetKind::Lib | TargetKind::Bin | TargetKind::Unknown
-        )
+        matches!(self, TargetKind::Lib | TargetKind::Bin | TargetKind::Unknown)
     }
 }
 
@@ -128,11 +125,7 @@ pub fn module_tree<'f>(
         let child_dir = if owns_dir {
             dir.to_owned()
         } else {
-            let stem = path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&path)
-                .trim_end_matches(".rs");
+            let stem = path.rsplit('/').next().unwrap_or(&path).trim_end_matches(".rs");
             join(dir, stem)
         };
         for decl in &facts.mods {
@@ -226,7 +219,10 @@ mod tests {
         files.insert("src/orphan.rs", FileFacts::default());
         let lookup = |p: &str| files.get(p);
         let tree = module_tree("src/lib.rs", &lookup);
-        let got: Vec<(String, String)> = tree.into_iter().map(|(p, m)| (p, m.join("::"))).collect();
+        let got: Vec<(String, String)> = tree
+            .into_iter()
+            .map(|(p, m)| (p, m.join("::")))
+            .collect();
         let want: Vec<(String, String)> = [
             ("generated/gen.rs", "gen"),
             ("src/a.rs", "a"),
@@ -290,10 +286,7 @@ pub fn guess_module_path(path: &str) -> Vec<String> {
     };
     let rel = rel.trim_end_matches(".rs");
     let mut parts: Vec<String> = rel.split('/').map(str::to_owned).collect();
-    if matches!(
-        parts.last().map(String::as_str),
-        Some("mod" | "lib" | "main")
-    ) {
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
         parts.pop();
     }
     if parts.first().map(String::as_str) == Some("bin") {

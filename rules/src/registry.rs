@@ -6,11 +6,7 @@ use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
-static RULES: &[&dyn Rule] = &[
-    &UnsafeInBusinessLogic,
-    &UnwrapInHandler,
-    &PanicReachableFromHandler,
-];
+static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic, &UnwrapInHandler, &PanicReachableFromHandler];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).
 static DRIVER: &[&RuleMeta] = &[
@@ -27,11 +23,7 @@ pub fn rules() -> &'static [&'static dyn Rule] {
 
 /// Every code rustgate can report, sorted by code.
 pub fn all() -> Vec<&'static RuleMeta> {
-    let mut all: Vec<&'static RuleMeta> = RULES
-        .iter()
-        .map(|r| r.meta())
-        .chain(DRIVER.iter().copied())
-        .collect();
+    let mut all: Vec<&'static RuleMeta> = RULES.iter().map(|r| r.meta()).chain(DRIVER.iter().copied()).collect();
     all.sort_by_key(|m| m.code);
     all
 }

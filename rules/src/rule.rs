@@ -1,10 +1,10 @@
 //! The [`Rule`] trait, rule metadata and the [`declare_rule!`] macro that turns a
 //! rule's doc comment into its documentation.
 
-use crate::Out;
 use crate::checker::Ctx;
 use crate::diagnostic::Severity;
 use crate::facts::CrateIndex;
+use crate::Out;
 
 /// Everything about a rule except its behaviour. The doc comment of the rule's
 /// declaration is `doc`: it feeds `rustgate rule`, the README and SARIF help.

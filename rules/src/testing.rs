@@ -29,11 +29,7 @@ pub fn expectations(source: &str) -> Vec<(u32, String)> {
 
 /// Checks in-memory files as one crate with `rules` (all when empty) and
 /// returns every diagnostic, sorted. The first file is the crate root.
-pub fn check_sources(
-    files: &[(&str, TargetKind, &str)],
-    rules: &[&dyn Rule],
-    settings: &Settings,
-) -> Vec<Diagnostic> {
+pub fn check_sources(files: &[(&str, TargetKind, &str)], rules: &[&dyn Rule], settings: &Settings) -> Vec<Diagnostic> {
     let rules: Vec<&dyn Rule> = if rules.is_empty() {
         crate::registry::rules().to_vec()
     } else {
@@ -53,11 +49,7 @@ pub fn check_sources(
             Err(e) => panic!("fixture {path} does not parse: {e}"),
         };
         let out = check_file(&info, settings, source, &ast, &rules);
-        assert!(
-            out.rule_panics.is_empty(),
-            "rule panicked: {:?}",
-            out.rule_panics
-        );
+        assert!(out.rule_panics.is_empty(), "rule panicked: {:?}", out.rule_panics);
         diagnostics.extend(out.diagnostics);
         parsed.push((info, out.facts));
     }
@@ -73,21 +65,11 @@ pub fn check_sources(
 
 /// Checks in-memory files and asserts that the findings are exactly the
 /// `//~` expectations of all files (missing and extra findings both fail).
-pub fn assert_fixture(
-    files: &[(&str, TargetKind, &str)],
-    rules: &[&dyn Rule],
-    settings: &Settings,
-) {
+pub fn assert_fixture(files: &[(&str, TargetKind, &str)], rules: &[&dyn Rule], settings: &Settings) {
     let got: Vec<(String, u32, String)> = {
         let mut v: Vec<_> = check_sources(files, rules, settings)
             .into_iter()
-            .map(|d| {
-                (
-                    d.primary.path,
-                    d.primary.span.start.line,
-                    d.rule.code.to_owned(),
-                )
-            })
+            .map(|d| (d.primary.path, d.primary.span.start.line, d.rule.code.to_owned()))
             .collect();
         v.sort();
         v
@@ -101,8 +83,5 @@ pub fn assert_fixture(
         })
         .collect();
     want.sort();
-    assert_eq!(
-        got, want,
-        "findings (left) differ from the fixture's //~ expectations (right)"
-    );
+    assert_eq!(got, want, "findings (left) differ from the fixture's //~ expectations (right)");
 }

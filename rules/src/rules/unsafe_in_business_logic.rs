@@ -147,25 +147,13 @@ mod tests {
 #[test]
 fn t2() { unsafe {} }
 "#;
-        assert_fixture(
-            &[("src/lib.rs", TargetKind::Lib, src)],
-            &[&UnsafeInBusinessLogic],
-            &Settings::default(),
-        );
+        assert_fixture(&[("src/lib.rs", TargetKind::Lib, src)], &[&UnsafeInBusinessLogic], &Settings::default());
     }
 
     #[test]
     fn build_scripts_and_tests_are_not_business_logic() {
         let src = "fn main() { unsafe {} }";
-        assert_fixture(
-            &[("build.rs", TargetKind::BuildScript, src)],
-            &[&UnsafeInBusinessLogic],
-            &Settings::default(),
-        );
-        assert_fixture(
-            &[("tests/t.rs", TargetKind::Test, src)],
-            &[&UnsafeInBusinessLogic],
-            &Settings::default(),
-        );
+        assert_fixture(&[("build.rs", TargetKind::BuildScript, src)], &[&UnsafeInBusinessLogic], &Settings::default());
+        assert_fixture(&[("tests/t.rs", TargetKind::Test, src)], &[&UnsafeInBusinessLogic], &Settings::default());
     }
 }
