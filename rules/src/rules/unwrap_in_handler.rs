@@ -163,7 +163,7 @@ mod tests {
             (
                 $path,
                 TargetKind::$kind,
-                include_str!(concat!("../../../fixtures/rules/", $group, "/", $path)),
+                include_str!(concat!("../../../fixtures/", $group, "/", $path)),
             )
         };
     }
@@ -180,12 +180,12 @@ mod tests {
     fn axum_fixture() {
         check(
             &[
-                fixture!("panics-axum", "src/main.rs", Bin),
-                fixture!("panics-axum", "src/routes/mod.rs", Bin),
-                fixture!("panics-axum", "src/routes/orders.rs", Bin),
-                fixture!("panics-axum", "src/billing.rs", Bin),
-                fixture!("panics-axum", "src/pricing.rs", Bin),
-                fixture!("panics-axum", "src/mailer.rs", Bin),
+                fixture!("rules/panics-axum", "src/main.rs", Bin),
+                fixture!("rules/panics-axum", "src/routes/mod.rs", Bin),
+                fixture!("rules/panics-axum", "src/routes/orders.rs", Bin),
+                fixture!("rules/panics-axum", "src/billing.rs", Bin),
+                fixture!("rules/panics-axum", "src/pricing.rs", Bin),
+                fixture!("rules/panics-axum", "src/mailer.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -195,8 +195,8 @@ mod tests {
     fn actix_fixture() {
         check(
             &[
-                fixture!("panics-actix", "src/main.rs", Bin),
-                fixture!("panics-actix", "src/store.rs", Bin),
+                fixture!("rules/panics-actix", "src/main.rs", Bin),
+                fixture!("rules/panics-actix", "src/store.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -206,8 +206,8 @@ mod tests {
     fn rocket_fixture() {
         check(
             &[
-                fixture!("panics-rocket", "src/main.rs", Bin),
-                fixture!("panics-rocket", "src/auth.rs", Bin),
+                fixture!("rules/panics-rocket", "src/main.rs", Bin),
+                fixture!("rules/panics-rocket", "src/auth.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -217,8 +217,8 @@ mod tests {
     fn warp_fixture() {
         check(
             &[
-                fixture!("panics-warp", "src/main.rs", Bin),
-                fixture!("panics-warp", "src/handlers.rs", Bin),
+                fixture!("rules/panics-warp", "src/main.rs", Bin),
+                fixture!("rules/panics-warp", "src/handlers.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -228,8 +228,8 @@ mod tests {
     fn tonic_fixture() {
         check(
             &[
-                fixture!("panics-tonic", "src/main.rs", Bin),
-                fixture!("panics-tonic", "src/store.rs", Bin),
+                fixture!("rules/panics-tonic", "src/main.rs", Bin),
+                fixture!("rules/panics-tonic", "src/store.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -239,10 +239,10 @@ mod tests {
     fn poem_salvo_hyper_fixture() {
         check(
             &[
-                fixture!("panics-poem-salvo-hyper", "src/main.rs", Bin),
-                fixture!("panics-poem-salvo-hyper", "src/lambda.rs", Bin),
-                fixture!("panics-poem-salvo-hyper", "src/poem_api.rs", Bin),
-                fixture!("panics-poem-salvo-hyper", "src/salvo_api.rs", Bin),
+                fixture!("rules/panics-poem-salvo-hyper", "src/main.rs", Bin),
+                fixture!("rules/panics-poem-salvo-hyper", "src/lambda.rs", Bin),
+                fixture!("rules/panics-poem-salvo-hyper", "src/poem_api.rs", Bin),
+                fixture!("rules/panics-poem-salvo-hyper", "src/salvo_api.rs", Bin),
             ],
             &Settings::default(),
         );
@@ -264,9 +264,9 @@ mod tests {
         };
         check(
             &[
-                fixture!("panics-config", "src/lib.rs", Lib),
-                fixture!("panics-config", "src/api.rs", Lib),
-                fixture!("panics-config", "src/internal.rs", Lib),
+                fixture!("rules/panics-config", "src/lib.rs", Lib),
+                fixture!("rules/panics-config", "src/api.rs", Lib),
+                fixture!("rules/panics-config", "src/internal.rs", Lib),
             ],
             &settings,
         );
@@ -304,6 +304,41 @@ async fn index(p: Parser) -> String {
         check(
             &[("src/lib.rs", TargetKind::Lib, src)],
             &Settings::default(),
+        );
+    }
+
+    #[test]
+    fn demo_has_one_finding_of_each_rule() {
+        let files = [
+            fixture!("demo/crates/api", "src/main.rs", Bin),
+            fixture!("demo/crates/api", "src/routes.rs", Bin),
+            fixture!("demo/crates/api", "src/routes/billing.rs", Bin),
+        ];
+        let rules: [&dyn Rule; 2] = [&UnwrapInHandler, &PanicReachableFromHandler];
+        let got: Vec<(String, u32, &str, String)> =
+            crate::testing::check_sources(&files, &rules, &Settings::default())
+                .into_iter()
+                .map(|d| {
+                    (
+                        d.primary.path,
+                        d.primary.span.start.line,
+                        d.rule.code,
+                        d.message,
+                    )
+                })
+                .collect();
+        assert_eq!(
+            got,
+            [
+                ("src/routes.rs".to_owned(), 39, "RG201", "`.unwrap()` in handler get_order".to_owned()),
+                (
+                    "src/routes/billing.rs".to_owned(),
+                    19,
+                    "RG202",
+                    "`.expect()` reachable from handler create_order via billing::charge -> billing::coupon_discount"
+                        .to_owned()
+                ),
+            ]
         );
     }
 }
