@@ -245,6 +245,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     }
 }
 
+/// A `use` as the resolver sees it: (alias, or `None` for a glob; path).
+type Import<'n> = (Option<&'n str>, &'n [String]);
+
 /// Resolves paths and method names to nodes.
 struct Resolver<'n> {
     /// Free functions by full path.
@@ -254,7 +257,7 @@ struct Resolver<'n> {
     /// Methods (taking `self`) by name.
     methods: HashMap<String, Vec<usize>>,
     /// `use` imports by the module they are visible in: (alias or glob, path).
-    uses: HashMap<Vec<String>, Vec<(Option<&'n str>, &'n [String])>>,
+    uses: HashMap<Vec<String>, Vec<Import<'n>>>,
     /// Every module path the crate is known to have, with all prefixes.
     modules: HashSet<Vec<String>>,
     /// `[handlers] functions` patterns.

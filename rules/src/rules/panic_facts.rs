@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use syn::punctuated::Punctuated;
 
+use super::call_graph::COMMON_METHODS;
 use super::handlers;
 use crate::syntax::last_segment;
 use crate::{Ctx, Out, Span};
@@ -256,7 +257,10 @@ pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 record_panic(cx, out, span, what, &[lint]);
             } else {
                 let on_self = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"));
-                record_call(out, span, Callee::Method { name, on_self });
+                // Never resolved on other receivers: not worth keeping.
+                if on_self || !COMMON_METHODS.contains(&name.as_str()) {
+                    record_call(out, span, Callee::Method { name, on_self });
+                }
             }
         }
         syn::Expr::Call(c) => {
@@ -353,12 +357,14 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
             if facts.fns.iter().any(|f| f.closure && f.body == body) {
                 return;
             }
-            let needed = found.needs_crate.is_none_or(|c| facts.imports_crate(c));
+            if found.needs_crate.is_some_and(|c| !facts.imports_crate(c)) {
+                return;
+            }
             facts.fns.push(FnFact {
                 name: "closure".to_owned(),
                 inline_modules: cx.inline_modules().to_vec(),
                 closure: true,
-                handler: needed.then(|| "a registered closure".to_owned()),
+                handler: Some("a registered closure".to_owned()),
                 test: cx.in_test(),
                 name_span: Span::of(&closure.inputs_begin),
                 body,
