@@ -3,12 +3,16 @@
 use crate::rule::{Rule, RuleMeta};
 use crate::rules::error_as_string::ErrorAsString;
 use crate::rules::error_variant_erased::ErrorVariantErased;
+use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::wildcard_error_match::WildcardErrorMatch;
 use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
 static RULES: &[&dyn Rule] = &[
     &UnsafeInBusinessLogic,
+    &UnwrapInHandler,
+    &PanicReachableFromHandler,
     &ErrorAsString,
     &ErrorVariantErased,
     &WildcardErrorMatch,

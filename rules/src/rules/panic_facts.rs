@@ -1,6 +1,465 @@
-//! Per-file facts for the panic rules (RG201, RG202): filled in by those rules.
+//! Per-file facts of the panic rules (RG201, RG202) and their recording.
+//!
+//! During the single walk of a file, the first enabled panic rule records what
+//! the crate phase needs: the functions (with their panic sites and call
+//! sites), `use` imports, handler registrations and clippy allows. Which
+//! function is a handler and what it reaches is decided once per crate, in
+//! [`super::call_graph`], because a handler is usually registered in another
+//! function (often another file) than the one that defines it.
 
 use serde::{Deserialize, Serialize};
+use syn::punctuated::Punctuated;
 
+use super::call_graph::COMMON_METHODS;
+use super::handlers;
+use crate::syntax::last_segment;
+use crate::{Ctx, Out, Span};
+
+/// What one file records for the panic rules. Plain data.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct PanicFacts {}
+pub struct PanicFacts {
+    /// The code of the rule that records this file's facts (the first enabled
+    /// panic rule), so that two enabled rules do not record twice.
+    pub recorder: Option<String>,
+    /// Functions, methods and registered handler closures, in source order.
+    pub fns: Vec<FnFact>,
+    /// `use` declarations, flattened: one entry per imported name or glob.
+    pub uses: Vec<UseFact>,
+    /// Functions named as handlers by a registration (`get(create)`, `.to(f)`).
+    pub registrations: Vec<Registration>,
+    /// Inline modules (`mod a { .. }`) with their clippy allows.
+    pub module_allows: Vec<(Vec<String>, Vec<String>)>,
+    /// Clippy lints allowed for the whole file (`#![allow(clippy::..)]`).
+    pub file_allows: Vec<String>,
+}
+
+/// A function, method or registered closure.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FnFact {
+    /// `create_order`; `closure` for registered closures.
+    pub name: String,
+    /// Inline modules of this file around the function, outermost first.
+    pub inline_modules: Vec<String>,
+    /// The `impl` (or `trait`) self type's last segment, for methods.
+    pub self_ty: Option<String>,
+    /// The implemented trait's last segment, for methods of `impl Trait for T`.
+    pub trait_name: Option<String>,
+    /// Takes `self` (a method rather than an associated function).
+    pub has_self: bool,
+    /// A closure registered as a handler, not a named function.
+    pub closure: bool,
+    /// Why this is a handler by itself (an attribute, a tonic impl, a
+    /// registered closure); registrations by name are resolved later.
+    pub handler: Option<String>,
+    /// A method of `impl Trait for T` taking `Request<..>`: a tonic handler if
+    /// the file imports tonic.
+    pub tonic_request: bool,
+    /// Test code: `#[test]`, `#[cfg(test)]`, test targets.
+    pub test: bool,
+    pub name_span: Span,
+    /// The whole item (or closure): sites inside it belong to it unless a
+    /// later, inner function contains them.
+    pub body: Span,
+    pub panics: Vec<PanicSite>,
+    pub calls: Vec<CallSite>,
+}
+
+/// Something that panics: `.unwrap()`, `panic!`, ...
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PanicSite {
+    pub span: Span,
+    /// As shown in messages: `` `.unwrap()` ``, `` `panic!` ``.
+    pub what: String,
+    /// An enclosing item allows the matching clippy lint.
+    pub clippy_allowed: bool,
+}
+
+/// A call inside a function.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallSite {
+    pub span: Span,
+    pub callee: Callee,
+}
+
+/// What a call names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Callee {
+    /// `f()`, `billing::charge()`, `Service::compute()`, `Self::new()`.
+    Path(Vec<String>),
+    /// `x.compute()`; `on_self` when the receiver is `self`.
+    Method { name: String, on_self: bool },
+}
+
+/// One imported name (`use a::b as c` -> alias `c`, path `a::b`) or glob
+/// (`use a::*` -> no alias, path `a`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UseFact {
+    pub inline_modules: Vec<String>,
+    pub alias: Option<String>,
+    pub path: Vec<String>,
+}
+
+/// A function named as a handler by a registration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub inline_modules: Vec<String>,
+    /// The impl self type around the registration, for `Self::f`.
+    pub self_ty: Option<String>,
+    pub path: Vec<String>,
+    pub span: Span,
+    /// Only a registration if the file imports this crate (`warp`, `actix_web`).
+    pub needs_crate: Option<String>,
+    /// Registered in test code: does not make a handler.
+    pub test: bool,
+}
+
+impl PanicFacts {
+    /// The innermost recorded function containing `span`.
+    fn fn_at(&mut self, span: Span) -> Option<&mut FnFact> {
+        self.fns.iter_mut().rev().find(|f| contains(f.body, span))
+    }
+
+    /// Whether the file imports the crate `name` anywhere.
+    pub fn imports_crate(&self, name: &str) -> bool {
+        self.uses
+            .iter()
+            .any(|u| u.path.first().is_some_and(|s| s == name))
+    }
+}
+
+/// `inner` lies within `outer`.
+pub fn contains(outer: Span, inner: Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Claims the file for the rule `code` if no other panic rule did: called
+/// from `check_file`. The recording hooks below do nothing for other rules.
+pub fn claim(code: &str, out: &mut Out) {
+    if out.facts.panic.recorder.is_none() {
+        out.facts.panic.recorder = Some(code.to_owned());
+    }
+}
+
+fn records(code: &str, out: &Out) -> bool {
+    out.facts.panic.recorder.as_deref() == Some(code)
+}
+
+pub fn record_file(code: &str, file: &syn::File, out: &mut Out) {
+    if records(code, out) {
+        out.facts.panic.file_allows = clippy_allows(&file.attrs);
+    }
+}
+
+pub fn record_item(code: &str, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+    if !records(code, out) {
+        return;
+    }
+    let facts = &mut out.facts.panic;
+    match item {
+        syn::Item::Fn(f) => facts.fns.push(FnFact {
+            name: f.sig.ident.to_string(),
+            inline_modules: cx.inline_modules().to_vec(),
+            handler: handlers::handler_attribute(&f.attrs, cx.settings),
+            test: cx.in_test(),
+            name_span: Span::of(&f.sig.ident),
+            body: Span::of(item),
+            ..FnFact::default()
+        }),
+        syn::Item::Use(u) => {
+            let mut prefix = Vec::new();
+            flatten_use(&u.tree, &mut prefix, &mut |alias, path| {
+                facts.uses.push(UseFact {
+                    inline_modules: cx.inline_modules().to_vec(),
+                    alias,
+                    path,
+                });
+            });
+        }
+        syn::Item::Mod(m) if m.content.is_some() => {
+            let allows = clippy_allows(&m.attrs);
+            if !allows.is_empty() {
+                let mut path = cx.inline_modules().to_vec();
+                path.push(m.ident.to_string());
+                facts.module_allows.push((path, allows));
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+    let (true, syn::ImplItem::Fn(f), Some(imp)) = (records(code, out), item, cx.current_impl())
+    else {
+        return;
+    };
+    let handler = handlers::handler_attribute(&f.attrs, cx.settings).or_else(|| {
+        handlers::tonic_impl(imp).then(|| "a method of a `#[tonic::async_trait]` impl".to_owned())
+    });
+    let tonic_request = imp.trait_.is_some() && handlers::takes_request(&f.sig);
+    out.facts.panic.fns.push(FnFact {
+        name: f.sig.ident.to_string(),
+        inline_modules: cx.inline_modules().to_vec(),
+        self_ty: type_name(&imp.self_ty),
+        trait_name: imp.trait_.as_ref().and_then(|(p, _)| last_segment(p)),
+        has_self: f.sig.receiver().is_some(),
+        handler,
+        tonic_request,
+        test: cx.in_test(),
+        name_span: Span::of(&f.sig.ident),
+        body: Span::of(item),
+        ..FnFact::default()
+    });
+}
+
+pub fn record_trait_item(code: &str, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+    let (true, syn::TraitItem::Fn(f), Some(tr)) = (records(code, out), item, cx.current_trait())
+    else {
+        return;
+    };
+    if f.default.is_none() {
+        return;
+    }
+    out.facts.panic.fns.push(FnFact {
+        name: f.sig.ident.to_string(),
+        inline_modules: cx.inline_modules().to_vec(),
+        self_ty: Some(tr.ident.to_string()),
+        has_self: f.sig.receiver().is_some(),
+        test: cx.in_test(),
+        name_span: Span::of(&f.sig.ident),
+        body: Span::of(item),
+        ..FnFact::default()
+    });
+}
+
+const UNWRAPS: &[(&str, usize, &str)] = &[
+    ("unwrap", 0, "unwrap_used"),
+    ("unwrap_err", 0, "unwrap_used"),
+    ("expect", 1, "expect_used"),
+    ("expect_err", 1, "expect_used"),
+];
+
+pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+    if !records(code, out) {
+        return;
+    }
+    for found in handlers::registrations(expr) {
+        record_registration(cx, found, out);
+    }
+    match expr {
+        syn::Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let span = Span::of(&m.method);
+            if let Some((_, _, lint)) = UNWRAPS
+                .iter()
+                .find(|(n, arity, _)| *n == name && *arity == m.args.len())
+            {
+                let what = format!("`.{name}()`");
+                record_panic(cx, out, span, what, &[lint]);
+            } else {
+                let on_self = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"));
+                // Never resolved on other receivers: not worth keeping.
+                if on_self || !COMMON_METHODS.contains(&name.as_str()) {
+                    record_call(out, span, Callee::Method { name, on_self });
+                }
+            }
+        }
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return;
+            };
+            if p.qself.is_some() || p.path.leading_colon.is_some() {
+                return;
+            }
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let span = Span::of(&p.path);
+            if let [.., ty, f] = segs.as_slice()
+                && matches!(ty.as_str(), "Option" | "Result")
+                && let Some((_, _, lint)) = UNWRAPS.iter().find(|(n, _, _)| n == f)
+            {
+                record_panic(cx, out, span, format!("`{ty}::{f}`"), &[lint]);
+            } else {
+                record_call(out, span, Callee::Path(segs));
+            }
+        }
+        syn::Expr::Index(i) if cx.settings.unwrap_in_handler.indexing => {
+            let span = Span::join(Span::of(&i.expr), Span::of(&i.bracket_token.span.join()));
+            record_panic(cx, out, span, "indexing".to_owned(), &["indexing_slicing"]);
+        }
+        _ => {}
+    }
+}
+
+pub fn record_macro(code: &str, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
+    if !records(code, out) {
+        return;
+    }
+    let segs: Vec<String> = mac
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let (name, std_path) = match segs.as_slice() {
+        [name] => (name.as_str(), true),
+        [krate, name] => (name.as_str(), matches!(krate.as_str(), "std" | "core")),
+        _ => return,
+    };
+    if !std_path {
+        return;
+    }
+    let lints: &[&str] = match name {
+        "panic" => &["panic"],
+        "unreachable" => &["unreachable", "panic"],
+        "todo" => &["todo", "panic"],
+        "unimplemented" => &["unimplemented", "panic"],
+        "assert" | "assert_eq" | "assert_ne" if cx.settings.unwrap_in_handler.asserts => &[],
+        _ => return,
+    };
+    let span = Span::join(Span::of(&mac.path), Span::of(&mac.bang_token));
+    record_panic(cx, out, span, format!("`{name}!`"), lints);
+}
+
+fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[&str]) {
+    let clippy_allowed = is_clippy_allowed(cx, &out.facts.panic, lints);
+    if let Some(f) = out.facts.panic.fn_at(span) {
+        f.panics.push(PanicSite {
+            span,
+            what,
+            clippy_allowed,
+        });
+    }
+}
+
+fn record_call(out: &mut Out, span: Span, callee: Callee) {
+    if let Some(f) = out.facts.panic.fn_at(span) {
+        f.calls.push(CallSite { span, callee });
+    }
+}
+
+fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) {
+    let facts = &mut out.facts.panic;
+    match found.handler {
+        handlers::HandlerExpr::Path(path) => facts.registrations.push(Registration {
+            inline_modules: cx.inline_modules().to_vec(),
+            self_ty: cx.current_impl().and_then(|i| type_name(&i.self_ty)),
+            path: path.segments.iter().map(|s| s.ident.to_string()).collect(),
+            span: Span::of(path),
+            needs_crate: found.needs_crate.map(str::to_owned),
+            test: cx.in_test(),
+        }),
+        handlers::HandlerExpr::Closure(closure) => {
+            let body = Span::of(closure);
+            if facts.fns.iter().any(|f| f.closure && f.body == body) {
+                return;
+            }
+            if found.needs_crate.is_some_and(|c| !facts.imports_crate(c)) {
+                return;
+            }
+            facts.fns.push(FnFact {
+                name: "closure".to_owned(),
+                inline_modules: cx.inline_modules().to_vec(),
+                closure: true,
+                handler: Some("a registered closure".to_owned()),
+                test: cx.in_test(),
+                name_span: Span::of(&closure.inputs_begin),
+                body,
+                ..FnFact::default()
+            });
+        }
+    }
+}
+
+/// Whether an enclosing item (function, impl, trait, inline module, file)
+/// allows one of the clippy `lints`.
+fn is_clippy_allowed(cx: &Ctx<'_>, facts: &PanicFacts, lints: &[&str]) -> bool {
+    let hit = |allows: &[String]| allows.iter().any(|a| lints.contains(&a.as_str()));
+    cx.fns().iter().any(|f| hit(&clippy_allows(f.attrs)))
+        || cx
+            .current_impl()
+            .is_some_and(|i| hit(&clippy_allows(&i.attrs)))
+        || cx
+            .current_trait()
+            .is_some_and(|t| hit(&clippy_allows(&t.attrs)))
+        || facts
+            .module_allows
+            .iter()
+            .any(|(path, allows)| cx.inline_modules().starts_with(path) && hit(allows))
+        || hit(&facts.file_allows)
+}
+
+/// The clippy lints named in `#[allow(..)]` and `#[expect(..)]` attributes.
+pub fn clippy_allows(attrs: &[syn::Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs {
+        if !(attr.path().is_ident("allow") || attr.path().is_ident("expect")) {
+            continue;
+        }
+        let Ok(metas) =
+            attr.parse_args_with(Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        for meta in metas {
+            if let syn::Meta::Path(p) = meta
+                && p.segments.len() == 2
+                && p.segments[0].ident == "clippy"
+            {
+                out.push(p.segments[1].ident.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The last path segment of a type (`&mut crate::Svc<T>` -> `Svc`).
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => last_segment(&p.path),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        _ => None,
+    }
+}
+
+/// Calls `f(alias, path)` for each name a use tree imports (`None` alias for globs).
+fn flatten_use(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    f: &mut dyn FnMut(Option<String>, Vec<String>),
+) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, f);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if n.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                f(Some(last.clone()), prefix.clone());
+            }
+        }
+        syn::UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            path.push(n.ident.to_string());
+            f(Some(n.ident.to_string()), path);
+        }
+        syn::UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            if r.ident != "self" {
+                path.push(r.ident.to_string());
+            }
+            f(Some(r.rename.to_string()), path);
+        }
+        syn::UseTree::Glob(_) => f(None, prefix.clone()),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix, f);
+            }
+        }
+    }
+}

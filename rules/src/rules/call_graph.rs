@@ -1,0 +1,467 @@
+//! The crate phase of the panic rules: which functions are handlers, and which
+//! crate-local functions the handlers reach (RG201, RG202).
+//!
+//! Calls are resolved by path and name, without type information:
+//! - paths (`f()`, `billing::charge()`, `crate::a::f()`, `super::f()`) through
+//!   the module tree, `use` imports, renames, globs and `pub use` re-exports;
+//! - `Type::f()` and `Self::f()` to the associated functions of every `impl`
+//!   of a type with that name (types are known by name only);
+//! - `self.f()` to the methods of the caller's own `impl` type first;
+//! - any other `x.f()` to every crate-local method named `f`, but only when at
+//!   most [`MAX_METHOD_CANDIDATES`] methods have that name, and never for
+//!   [`COMMON_METHODS`] (`get`, `insert`, ...), which std types have too.
+//!
+//! Not followed: calls into other crates, macro bodies (never expanded),
+//! trait objects and generics (`dyn Trait`, `T: Trait` calls resolve by name
+//! like any method, or not at all), closures and function pointers passed
+//! around as values.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::panic_facts::{Callee, FnFact};
+use crate::{CrateFile, CrateIndex, Span};
+
+/// A method call `x.f()` on a receiver other than `self` resolves to every
+/// crate-local method named `f` only if there are at most this many.
+pub const MAX_METHOD_CANDIDATES: usize = 3;
+
+/// Method names std types share: `x.get()` on an unknown receiver is far more
+/// often a `HashMap` than a crate-local type, so these resolve only on `self`.
+pub const COMMON_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "map",
+    "and_then",
+    "ok",
+    "err",
+    "send",
+    "recv",
+    "lock",
+    "read",
+    "write",
+    "fmt",
+    "eq",
+    "cmp",
+    "hash",
+    "next",
+    "call",
+    "run",
+    "new",
+    "build",
+    "parse",
+    "contains",
+    "extend",
+    "join",
+    "spawn",
+    "await",
+];
+
+/// A function of the crate with where it lives.
+pub struct Node<'a> {
+    pub file: &'a CrateFile<'a>,
+    pub fact: &'a FnFact,
+    /// Module path: the file's module path plus inline modules.
+    pub module: Vec<String>,
+}
+
+impl Node<'_> {
+    /// How messages name the function: `charge`, `billing::charge`,
+    /// `OrderService::charge`, `closure at src/main.rs:12`.
+    pub fn display(&self) -> String {
+        if self.fact.closure {
+            return format!(
+                "closure at {}:{}",
+                self.file.info.path, self.fact.name_span.start.line
+            );
+        }
+        match (&self.fact.self_ty, self.module.last()) {
+            (Some(ty), _) => format!("{ty}::{}", self.fact.name),
+            (None, Some(m)) => format!("{m}::{}", self.fact.name),
+            (None, None) => self.fact.name.clone(),
+        }
+    }
+
+    /// How messages name a handler: like [`Node::display`] without the module.
+    pub fn short(&self) -> String {
+        match &self.fact.self_ty {
+            None if !self.fact.closure => self.fact.name.clone(),
+            _ => self.display(),
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.file.info.path
+    }
+}
+
+/// How a function was reached: from `from`, by the call at `call`.
+#[derive(Clone, Copy)]
+pub struct Reach {
+    pub from: usize,
+    pub call: Span,
+}
+
+/// The result of the crate phase.
+pub struct Analysis<'a> {
+    pub nodes: Vec<Node<'a>>,
+    /// Handler node indices, in a stable order (path, position).
+    pub handlers: Vec<usize>,
+    /// For every node reached from a handler and not itself one: how.
+    pub reached: Vec<Option<Reach>>,
+    /// For handlers made by a registration: the first one (path, span).
+    pub registered_at: Vec<Option<(&'a str, Span)>>,
+}
+
+impl Analysis<'_> {
+    /// The nodes from a handler to `node`, handler first.
+    pub fn chain(&self, node: usize) -> Vec<(usize, Option<Span>)> {
+        let mut out = vec![(node, None)];
+        let mut cur = node;
+        while let Some(r) = self.reached[cur] {
+            if let Some(last) = out.last_mut() {
+                last.1 = Some(r.call);
+            }
+            out.push((r.from, None));
+            cur = r.from;
+            if out.len() > self.nodes.len() {
+                break;
+            }
+        }
+        out.reverse();
+        // Each entry now carries the call that leads to the next node.
+        let mut shifted = Vec::with_capacity(out.len());
+        for i in 0..out.len() {
+            let call = if i + 1 < out.len() {
+                out[i + 1].1
+            } else {
+                None
+            };
+            shifted.push((out[i].0, call));
+        }
+        shifted
+    }
+}
+
+/// Finds the handlers of a crate and everything they reach.
+pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
+    let mut nodes = Vec::new();
+    if !krate.kind.is_production() {
+        return Analysis {
+            nodes,
+            handlers: Vec::new(),
+            reached: Vec::new(),
+            registered_at: Vec::new(),
+        };
+    }
+    for file in &krate.files {
+        for fact in &file.facts.panic.fns {
+            let mut module = file.module_path.clone();
+            module.extend(fact.inline_modules.iter().cloned());
+            nodes.push(Node { file, fact, module });
+        }
+    }
+    let resolver = Resolver::new(krate, &nodes);
+    let mut registered_at = vec![None; nodes.len()];
+    let mut is_handler: Vec<bool> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            !n.fact.test
+                && (n.fact.handler.is_some()
+                    || (n.fact.tonic_request && n.file.facts.panic.imports_crate("tonic"))
+                    || resolver.configured(i, n))
+        })
+        .collect();
+    for file in &krate.files {
+        for reg in &file.facts.panic.registrations {
+            if reg.test
+                || reg
+                    .needs_crate
+                    .as_deref()
+                    .is_some_and(|c| !file.facts.panic.imports_crate(c))
+            {
+                continue;
+            }
+            let mut scope = file.module_path.clone();
+            scope.extend(reg.inline_modules.iter().cloned());
+            for target in resolver.resolve_path(&scope, reg.self_ty.as_deref(), &reg.path) {
+                if !nodes[target].fact.test && !is_handler[target] {
+                    is_handler[target] = true;
+                    registered_at[target] = Some((file.info.path.as_str(), reg.span));
+                }
+            }
+        }
+    }
+    let mut handlers: Vec<usize> = (0..nodes.len()).filter(|&i| is_handler[i]).collect();
+    handlers.sort_by_key(|&i| (nodes[i].path(), nodes[i].fact.name_span));
+    let mut reached: Vec<Option<Reach>> = vec![None; nodes.len()];
+    let mut seen = is_handler.clone();
+    let mut queue: VecDeque<usize> = handlers.iter().copied().collect();
+    while let Some(from) = queue.pop_front() {
+        let node = &nodes[from];
+        for call in &node.fact.calls {
+            let targets = match &call.callee {
+                Callee::Path(segs) => {
+                    resolver.resolve_path(&node.module, node.fact.self_ty.as_deref(), segs)
+                }
+                Callee::Method { name, on_self } => resolver.resolve_method(
+                    name,
+                    on_self.then_some(node.fact.self_ty.as_deref()).flatten(),
+                ),
+            };
+            for to in targets {
+                if !seen[to] && !nodes[to].fact.test {
+                    seen[to] = true;
+                    reached[to] = Some(Reach {
+                        from,
+                        call: call.span,
+                    });
+                    queue.push_back(to);
+                }
+            }
+        }
+    }
+    Analysis {
+        nodes,
+        handlers,
+        reached,
+        registered_at,
+    }
+}
+
+/// A `use` as the resolver sees it: (alias, or `None` for a glob; path).
+type Import<'n> = (Option<&'n str>, &'n [String]);
+
+/// Resolves paths and method names to nodes.
+struct Resolver<'n> {
+    /// Free functions by full path.
+    free: HashMap<Vec<String>, Vec<usize>>,
+    /// Associated functions and methods by (type name, name).
+    assoc: HashMap<(String, String), Vec<usize>>,
+    /// Methods (taking `self`) by name.
+    methods: HashMap<String, Vec<usize>>,
+    /// `use` imports by the module they are visible in: (alias or glob, path).
+    uses: HashMap<Vec<String>, Vec<Import<'n>>>,
+    /// Every module path the crate is known to have, with all prefixes.
+    modules: HashSet<Vec<String>>,
+    /// `[handlers] functions` patterns.
+    configured: Option<globset::GlobSet>,
+    /// Each node's path in the form the patterns match: `api/orders/create`.
+    glob_paths: Vec<String>,
+}
+
+impl<'n> Resolver<'n> {
+    fn new(krate: &'n CrateIndex<'n>, nodes: &[Node<'n>]) -> Self {
+        let mut r = Resolver {
+            free: HashMap::new(),
+            assoc: HashMap::new(),
+            methods: HashMap::new(),
+            uses: HashMap::new(),
+            modules: HashSet::new(),
+            configured: configured_patterns(&krate.settings.handlers.functions),
+            glob_paths: Vec::new(),
+        };
+        for (i, n) in nodes.iter().enumerate() {
+            let mut path = n.module.clone();
+            add_prefixes(&mut r.modules, &n.module);
+            match &n.fact.self_ty {
+                _ if n.fact.closure => {}
+                Some(ty) => {
+                    path.push(ty.clone());
+                    let key = (ty.clone(), n.fact.name.clone());
+                    r.assoc.entry(key).or_default().push(i);
+                    if n.fact.has_self {
+                        r.methods.entry(n.fact.name.clone()).or_default().push(i);
+                    }
+                }
+                None => {
+                    let mut full = n.module.clone();
+                    full.push(n.fact.name.clone());
+                    r.free.entry(full).or_default().push(i);
+                }
+            }
+            path.push(n.fact.name.clone());
+            r.glob_paths.push(path.join("/"));
+        }
+        for file in &krate.files {
+            add_prefixes(&mut r.modules, &file.module_path);
+            for u in &file.facts.panic.uses {
+                let mut scope = file.module_path.clone();
+                scope.extend(u.inline_modules.iter().cloned());
+                add_prefixes(&mut r.modules, &scope);
+                r.uses
+                    .entry(scope)
+                    .or_default()
+                    .push((u.alias.as_deref(), &u.path));
+            }
+        }
+        r
+    }
+
+    /// Whether node `i` matches a `[handlers] functions` pattern.
+    fn configured(&self, i: usize, node: &Node<'_>) -> bool {
+        !node.fact.closure
+            && self
+                .configured
+                .as_ref()
+                .is_some_and(|set| set.is_match(&self.glob_paths[i]))
+    }
+
+    /// The target of the alias `name` imported into `module`.
+    fn alias(&self, module: &[String], name: &str) -> Option<Vec<String>> {
+        let (_, path) = self
+            .uses
+            .get(module)?
+            .iter()
+            .find(|(a, _)| *a == Some(name))?;
+        absolutize(module, path)
+    }
+
+    /// The nodes a call path names, seen from `scope` (inside `impl self_ty`).
+    fn resolve_path(&self, scope: &[String], self_ty: Option<&str>, segs: &[String]) -> Vec<usize> {
+        let Some(first) = segs.first() else {
+            return Vec::new();
+        };
+        match first.as_str() {
+            "Self" => match (self_ty, segs) {
+                (Some(ty), [_, name]) => self.assoc_fns(ty, name),
+                _ => Vec::new(),
+            },
+            "crate" | "self" | "super" => absolutize(scope, segs)
+                .map(|a| self.lookup(&a, 0))
+                .unwrap_or_default(),
+            "std" | "core" | "alloc" => Vec::new(),
+            _ => {
+                if let Some(mut target) = self.alias(scope, first) {
+                    target.extend(segs[1..].iter().cloned());
+                    return self.lookup(&target, 0);
+                }
+                let mut relative = scope.to_vec();
+                relative.extend(segs.iter().cloned());
+                let found = self.lookup(&relative, 0);
+                if !found.is_empty() || segs.len() > 1 {
+                    return found;
+                }
+                for (alias, path) in self.uses.get(scope).into_iter().flatten() {
+                    if alias.is_none()
+                        && let Some(mut target) = absolutize(scope, path)
+                    {
+                        target.push(first.clone());
+                        let found = self.lookup(&target, 0);
+                        if !found.is_empty() {
+                            return found;
+                        }
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// The nodes an absolute path (from the crate root) names: a free
+    /// function, a re-export of one, or `Type::f` of a type in a known module.
+    fn lookup(&self, abs: &[String], depth: u32) -> Vec<usize> {
+        if let Some(found) = self.free.get(abs) {
+            return found.clone();
+        }
+        if depth < 4 {
+            for i in (0..abs.len()).rev() {
+                if let Some(mut target) = self.alias(&abs[..i], &abs[i]) {
+                    target.extend(abs[i + 1..].iter().cloned());
+                    let found = self.lookup(&target, depth + 1);
+                    if !found.is_empty() {
+                        return found;
+                    }
+                }
+            }
+        }
+        match abs {
+            [module @ .., ty, name] if self.modules.contains(module) || module.is_empty() => {
+                self.assoc_fns(ty, name)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn assoc_fns(&self, ty: &str, name: &str) -> Vec<usize> {
+        self.assoc
+            .get(&(ty.to_owned(), name.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The nodes a method call `x.name()` may call; `self_ty` when `x` is `self`.
+    fn resolve_method(&self, name: &str, self_ty: Option<&str>) -> Vec<usize> {
+        if let Some(ty) = self_ty {
+            let own = self.assoc_fns(ty, name);
+            if !own.is_empty() {
+                return own;
+            }
+        } else if COMMON_METHODS.contains(&name) {
+            return Vec::new();
+        }
+        match self.methods.get(name) {
+            Some(found) if found.len() <= MAX_METHOD_CANDIDATES => found.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An absolute path (from the crate root, without `crate`) for a path written
+/// in `module`; `None` for `super` above the root. Other paths are taken as
+/// relative to `module` (edition 2018 and later); a path into another crate
+/// thus names a module the crate does not have and resolves to nothing.
+fn absolutize(module: &[String], path: &[String]) -> Option<Vec<String>> {
+    let first = path.first()?;
+    match first.as_str() {
+        "crate" => Some(path[1..].to_vec()),
+        "self" => Some(module.iter().chain(&path[1..]).cloned().collect()),
+        "super" => {
+            let ups = path.iter().take_while(|s| *s == "super").count();
+            let base = module.len().checked_sub(ups)?;
+            Some(module[..base].iter().chain(&path[ups..]).cloned().collect())
+        }
+        _ => Some(module.iter().chain(path).cloned().collect()),
+    }
+}
+
+fn add_prefixes(set: &mut HashSet<Vec<String>>, module: &[String]) {
+    for i in 0..=module.len() {
+        set.insert(module[..i].to_vec());
+    }
+}
+
+/// `crate::api::*` -> a glob over `api/*` (`*` stays inside one path segment, `**` crosses them).
+fn configured_patterns(patterns: &[String]) -> Option<globset::GlobSet> {
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let p = p.trim_start_matches("::");
+        let p = p.strip_prefix("crate::").unwrap_or(p).replace("::", "/");
+        if let Ok(glob) = globset::GlobBuilder::new(&p)
+            .literal_separator(true)
+            .build()
+        {
+            builder.add(glob);
+        }
+    }
+    builder.build().ok()
+}

@@ -1,0 +1,352 @@
+use super::call_graph;
+use super::panic_facts as facts;
+use crate::{CrateIndex, Ctx, Diagnostic, Label, Location, Out, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports the panic sites RG201 looks for (`.unwrap()`, `.expect(..)`,
+    /// `.unwrap_err()`, `.expect_err(..)`, their UFCS forms, `panic!`,
+    /// `unreachable!`, `todo!`, `unimplemented!`) inside a crate-local
+    /// function that is not itself a handler but is called, directly or
+    /// through a chain of calls, from a handler of the same crate (handlers as
+    /// defined by RG201).
+    ///
+    /// The finding sits on the panic site, once, however many handlers reach
+    /// it; the message names one handler (the one with the shortest chain,
+    /// ties broken by file and position) and the functions on the way, and
+    /// each call on the chain is a related location and a step of the
+    /// finding's code flow (SARIF `codeFlows`).
+    ///
+    /// Calls are resolved inside the crate by path and name, without types:
+    /// - `f()`, `billing::charge()`, `crate::a::f()`, `self::f()`,
+    ///   `super::f()` through the module tree (`mod`, `#[path]`), `use`
+    ///   imports, renames, globs and `pub use` re-exports;
+    /// - `Type::f()` and `Self::f()` to the associated functions of every
+    ///   `impl` of a type named `Type` (types are known by name only);
+    /// - `self.f()` to the caller's own `impl` type first;
+    /// - any other method call `x.f()` (such as `self.svc.f()`) to every
+    ///   crate-local method named `f`, but only when there are at most 3 of
+    ///   them (more is too likely a guess), and never for names std types use
+    ///   everywhere (`get`, `insert`, `new`, `len`, `iter`, `clone`, `send`,
+    ///   ...) unless the receiver is `self`.
+    ///
+    /// Not followed: calls into other crates (a path through a module the
+    /// crate does not have, such as `payments::charge` from a dependency),
+    /// macro bodies (macros are never expanded, only comma-separated macro
+    /// arguments are read), trait objects and generic calls beyond the
+    /// by-name rule above, and closures or function pointers passed around as
+    /// values. Functions only called from tests are never reached: test code
+    /// is neither a handler nor a callee.
+    ///
+    /// ## Why is this bad?
+    /// Moving an `unwrap` out of the handler into a helper does not make it
+    /// safe: the request still panics. Clippy's `unwrap_used` stops at the
+    /// function boundary and cannot tell which helpers serve requests.
+    ///
+    /// ## Example
+    /// ```rust
+    /// // routes.rs
+    /// async fn create_order(Json(o): Json<Order>) -> Json<u64> {
+    ///     Json(billing::charge(&o))
+    /// }
+    /// // billing.rs
+    /// pub fn charge(o: &Order) -> u64 {
+    ///     o.coupon.as_deref().map(parse_coupon).transpose().unwrap().unwrap_or(0)
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust
+    /// pub fn charge(o: &Order) -> Result<u64, BillingError> {
+    ///     Ok(o.coupon.as_deref().map(parse_coupon).transpose()?.unwrap_or(0))
+    /// }
+    /// ```
+    ///
+    /// ## Options
+    /// The options of RG201 apply: `[handlers]` decides what a handler is,
+    /// `[unwrap-in-handler] asserts`, `indexing` and `honor-clippy-allows`
+    /// what a panic site is.
+    pub struct PanicReachableFromHandler {
+        code: "RG202",
+        name: "panic-reachable-from-handler",
+        severity: Warning,
+        summary: "panicking call reachable from a request handler",
+        tags: ["reliability", "correctness"],
+        precision: "medium",
+    }
+}
+
+const HELP: &str = "return a `Result` and let the handler turn the error into a response";
+
+impl Rule for PanicReachableFromHandler {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        facts::claim(Self::META.code, out);
+        facts::record_file(Self::META.code, file, out);
+    }
+
+    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+        facts::record_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+        facts::record_impl_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+        facts::record_trait_item(Self::META.code, cx, item, out);
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        facts::record_expr(Self::META.code, cx, expr, out);
+    }
+
+    fn check_macro(&self, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
+        facts::record_macro(Self::META.code, cx, mac, out);
+    }
+
+    fn check_crate(&self, krate: &CrateIndex, out: &mut Vec<Diagnostic>) {
+        let analysis = call_graph::analyse(krate);
+        let honor = krate.settings.unwrap_in_handler.honor_clippy_allows;
+        for (i, reach) in analysis.reached.iter().enumerate() {
+            if reach.is_none() {
+                continue;
+            }
+            let node = &analysis.nodes[i];
+            let chain = analysis.chain(i);
+            let handler = &analysis.nodes[chain[0].0];
+            let via: Vec<String> = chain[1..]
+                .iter()
+                .map(|(n, _)| analysis.nodes[*n].display())
+                .collect();
+            let mut labels = Vec::new();
+            for pair in chain.windows(2) {
+                let (caller, call) = (&analysis.nodes[pair[0].0], pair[0].1);
+                let callee = &analysis.nodes[pair[1].0];
+                if let Some(span) = call {
+                    labels.push(label(
+                        caller.path(),
+                        span,
+                        format!("{} calls {}", caller.display(), callee.display()),
+                    ));
+                }
+            }
+            for site in &node.fact.panics {
+                if honor && site.clippy_allowed {
+                    continue;
+                }
+                let message = format!(
+                    "{} reachable from handler {} via {}",
+                    site.what,
+                    handler.short(),
+                    via.join(" -> ")
+                );
+                let mut diag =
+                    Diagnostic::new(&Self::META, node.path(), site.span, message).with_help(HELP);
+                diag.labels = labels.clone();
+                diag.flow.push(label(
+                    handler.path(),
+                    handler.fact.name_span,
+                    format!("handler {}", handler.short()),
+                ));
+                diag.flow.extend(labels.iter().cloned());
+                diag.flow.push(label(
+                    node.path(),
+                    site.span,
+                    format!("{} panics", site.what),
+                ));
+                out.push(diag);
+            }
+        }
+    }
+}
+
+fn label(path: &str, span: crate::Span, message: String) -> Label {
+    Label {
+        location: Location {
+            path: path.to_owned(),
+            span,
+        },
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::unwrap_in_handler::UnwrapInHandler;
+    use crate::testing::{assert_fixture, check_sources};
+    use crate::{Settings, TargetKind};
+
+    const LIB: TargetKind = TargetKind::Lib;
+
+    fn check(files: &[(&str, TargetKind, &str)]) {
+        assert_fixture(
+            files,
+            &[&UnwrapInHandler, &PanicReachableFromHandler],
+            &Settings::default(),
+        );
+    }
+
+    const ROUTES: &str = r#"
+use crate::billing;
+pub fn router() -> Router {
+    Router::new().route("/orders", post(create_order)).route("/refunds", post(refund))
+}
+async fn create_order() -> u64 {
+    billing::charge(1)
+}
+async fn refund() -> u64 {
+    billing::charge(2)
+}
+"#;
+    const BILLING: &str = r#"
+pub fn charge(x: u64) -> u64 {
+    super::pricing::total(x)
+}
+"#;
+    const PRICING: &str = r#"
+pub fn total(x: u64) -> u64 {
+    x.checked_mul(3).unwrap() //~ RG202
+}
+"#;
+    const LIB_RS: &str = "mod billing;\nmod pricing;\nmod routes;\n";
+
+    #[test]
+    fn one_finding_names_a_handler_and_the_chain_with_labels_and_flow() {
+        let files = [
+            ("src/lib.rs", LIB, LIB_RS),
+            ("src/routes.rs", LIB, ROUTES),
+            ("src/billing.rs", LIB, BILLING),
+            ("src/pricing.rs", LIB, PRICING),
+        ];
+        check(&files);
+        let diags = check_sources(&files, &[&PanicReachableFromHandler], &Settings::default());
+        assert_eq!(diags.len(), 1, "reached from two handlers, reported once");
+        let d = &diags[0];
+        assert_eq!(
+            d.message,
+            "`.unwrap()` reachable from handler create_order via billing::charge -> pricing::total"
+        );
+        let labels: Vec<(&str, u32)> = d
+            .labels
+            .iter()
+            .map(|l| (l.location.path.as_str(), l.location.span.start.line))
+            .collect();
+        assert_eq!(labels, [("src/routes.rs", 7), ("src/billing.rs", 3)]);
+        let flow: Vec<(&str, u32)> = d
+            .flow
+            .iter()
+            .map(|l| (l.location.path.as_str(), l.location.span.start.line))
+            .collect();
+        assert_eq!(
+            flow,
+            [
+                ("src/routes.rs", 6),
+                ("src/routes.rs", 7),
+                ("src/billing.rs", 3),
+                ("src/pricing.rs", 3)
+            ]
+        );
+        assert_eq!(d.severity, crate::Severity::Warning);
+    }
+
+    #[test]
+    fn resolves_reexports_globs_self_and_associated_functions() {
+        let lib = r#"
+mod api;
+mod svc;
+pub use svc::inner::deep as reexported;
+"#;
+        let api = r#"
+use crate::svc::*;
+use crate::svc::Service as Svc;
+#[get("/a")]
+async fn a() { crate::reexported(); }
+#[get("/b")]
+async fn b() { helper(); }
+#[get("/c")]
+async fn c(s: Svc) { Svc::build_report(); s.compute(); }
+"#;
+        let svc = r#"
+pub mod inner {
+    pub fn deep() { panic!("deep") } //~ RG202
+}
+pub fn helper() { todo!() } //~ RG202
+pub struct Service;
+impl Service {
+    pub fn build_report() -> u8 { Self::step() }
+    fn step() -> u8 { unimplemented!() } //~ RG202
+    pub fn compute(&self) -> u8 { self.finish() }
+    fn finish(&self) -> u8 { Option::<u8>::None.expect("x") } //~ RG202
+}
+"#;
+        check(&[
+            ("src/lib.rs", LIB, lib),
+            ("src/api.rs", LIB, api),
+            ("src/svc.rs", LIB, svc),
+        ]);
+    }
+
+    #[test]
+    fn ambiguous_and_common_method_names_are_not_followed() {
+        let src = r#"
+#[get("/")]
+async fn index(x: X) {
+    x.render();
+    x.get(1);
+    x.unique();
+}
+struct A; struct B; struct C; struct D; struct U;
+impl A { fn render(&self) { panic!() } }
+impl B { fn render(&self) { panic!() } }
+impl C { fn render(&self) { panic!() } }
+impl D { fn render(&self) { panic!() } }
+impl U {
+    fn get(&self, i: u8) { panic!() }
+    fn unique(&self) { panic!() } //~ RG202
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+
+    #[test]
+    fn test_code_is_neither_handler_nor_callee() {
+        let src = r#"
+#[get("/")]
+async fn index() { helpers::fixture(); only_in_tests(); }
+fn only_in_tests() {}
+fn used_by_tests() { panic!() }
+#[cfg(test)]
+mod helpers {
+    pub fn fixture() { panic!() }
+    #[test]
+    fn t() { super::used_by_tests(); }
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+
+    #[test]
+    fn clippy_allows_on_enclosing_items_suppress() {
+        let src = r#"
+#[get("/")]
+async fn index() { a(); m::b(); S::c(); }
+#[allow(clippy::panic)]
+fn a() { panic!() }
+#[allow(clippy::expect_used)]
+mod m {
+    pub fn b() { None::<u8>.expect("x"); }
+}
+struct S;
+#[expect(clippy::unwrap_used, reason = "reviewed")]
+impl S {
+    fn c() { None::<u8>.unwrap(); }
+}
+"#;
+        check(&[("src/lib.rs", LIB, src)]);
+    }
+}
