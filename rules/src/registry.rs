@@ -1,10 +1,11 @@
 //! The registry: every rule and every driver diagnostic, by stable code.
 
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::sql_concatenation::SqlConcatenation;
 use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
-static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic];
+static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic, &SqlConcatenation];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).
 static DRIVER: &[&RuleMeta] = &[

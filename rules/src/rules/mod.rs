@@ -3,4 +3,7 @@
 pub mod error_facts;
 pub mod meta;
 pub mod panic_facts;
+pub mod sql_concatenation;
+pub mod sql_facts;
+pub mod sql_sinks;
 pub mod unsafe_in_business_logic;
