@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::rules::sql_sinks::{self, Lib};
 use crate::testing::{assert_fixture, check_sources};
 use crate::{Settings, TargetKind};
 
