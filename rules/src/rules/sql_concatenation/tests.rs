@@ -176,3 +176,30 @@ fn demo_repository_has_one_finding() {
     assert_eq!(lines, [33]);
     assert_eq!(found[0].labels[0].location.span.start.line, 26);
 }
+
+#[test]
+fn odd_syntax_is_handled() {
+    let src = r#"
+fn f(pool: &PgPool, x: &str, v: Vec<String>) {
+    let a = format!();
+    let b = format!(concat!("SELECT ", "{}"), x);
+    sqlx::query(&b); //~ RG401
+    let c = format!("{:>1$} {{literal}} {0:?} {x:?} {}", x);
+    sqlx::query(&c); //~ RG401
+    write!();
+    let mut d;
+    d = format!("SELECT {}", 1);
+    sqlx::query(&d);
+    let (e, _) = (format!("SELECT {x}"), 1);
+    sqlx::query(&e);
+    let s = match x { "a" => "SELECT 1", _ => "SELECT 2" };
+    sqlx::query(s);
+    let mut q = String::new();
+    q.push_str(&v[0]);
+    sqlx::query(&q); //~ RG401
+    Self::run(&format!("SELECT {x}"));
+    x.query(&format!("not sql {x}"));
+}
+"#;
+    check(&[("src/lib.rs", TargetKind::Lib, src)]);
+}
