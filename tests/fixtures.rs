@@ -22,6 +22,15 @@ fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// A message starts lowercase unless its first word is an acronym (`SQL`).
+pub fn starts_capitalised(message: &str) -> bool {
+    let first = message.split([' ', ':']).next().unwrap_or("");
+    first.starts_with(char::is_uppercase)
+        && !first
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 fn check_group(dir: &Path) -> Result<(), String> {
     let result = run(&RunOptions {
         paths: vec![dir.to_owned()],
@@ -41,7 +50,7 @@ fn check_group(dir: &Path) -> Result<(), String> {
     got.sort();
     for d in result.active() {
         let m = &d.message;
-        if m.ends_with('.') || m.chars().next().is_some_and(char::is_uppercase) {
+        if m.ends_with('.') || starts_capitalised(m) {
             return Err(format!(
                 "{}: message breaks the convention (lowercase, no trailing period): {m:?}",
                 d.rule.code

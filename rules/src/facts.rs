@@ -81,6 +81,8 @@ pub struct FileFacts {
     pub panic: crate::rules::panic_facts::PanicFacts,
     /// Facts of the error-variant rules (RG301 to RG303).
     pub errors: crate::rules::error_facts::ErrorFacts,
+    /// Facts of the SQL rule (RG401).
+    pub sql: crate::rules::sql_facts::SqlFacts,
 }
 
 /// One file of a crate as the crate phase sees it.

@@ -1,0 +1,190 @@
+use std::collections::BTreeSet;
+
+use syn::visit::Visit;
+
+use super::sql_facts::{self, PendingSql};
+use super::sql_flow::Flow;
+use super::sql_sinks::{Form, Sink};
+use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a SQL query string built from a runtime value that reaches a
+    /// query call in the same function. The finding sits on the query call; a
+    /// second label points where the runtime value entered the string.
+    ///
+    /// A string is built from a runtime value by `format!` / `format_args!`,
+    /// `+` / `+=`, `push_str` / `push`, `write!` / `writeln!`, `concat()` /
+    /// `join()` or `String::from(..) + ..`. The rule follows it through local
+    /// variables, reassignment, shadowing, `&q`, `&*q`, `q.as_str()`,
+    /// `.to_string()` and `.clone()`, in statement order, into the sinks below.
+    /// Literals, `concat!` of literals and `const` / `static` items of the same
+    /// crate are constants; every other value is a runtime value, integers
+    /// included: without types, a value cannot be proven to be a number, and a
+    /// "number" that is really a `String` is the classic injection. Constants
+    /// of the same file (at any depth, associated ones included) are known at
+    /// once; an upper-case name the file does not define (`schema::USERS`) is
+    /// looked up after the whole crate was read, among the `const` and
+    /// `static` items of all its files.
+    ///
+    /// Sinks (`.name` is a method on any receiver: since the receiver's type is
+    /// unknown, the string must also look like SQL, with a keyword such as
+    /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `WITH`, `CREATE`, `DROP` or
+    /// `ALTER` at its start or after whitespace; a bare `query(..)` not
+    /// imported from sqlx likewise):
+    /// - sqlx: `sqlx::query`, `sqlx::query_as`, `sqlx::query_scalar`, `sqlx::query_with`, `sqlx::query_as_with`, `sqlx::query_scalar_with`, `sqlx::raw_sql`, `QueryBuilder::new`, `QueryBuilder::push`, `.execute`, `.execute_many`, `.fetch`, `.fetch_all`, `.fetch_many`, `.fetch_one`, `.fetch_optional`
+    /// - diesel: `diesel::sql_query`, `diesel::dsl::sql`
+    /// - postgres / tokio_postgres: `.query`, `.query_one`, `.query_opt`, `.query_raw`, `.execute`, `.batch_execute`, `.simple_query`, `.prepare`
+    /// - rusqlite: `.execute`, `.execute_batch`, `.prepare`, `.prepare_cached`, `.query_row`
+    /// - mysql / mysql_async: `.query`, `.query_first`, `.query_iter`, `.query_drop`, `.query_map`, `.exec`, `.exec_first`, `.exec_iter`, `.exec_drop`, `.exec_map`, `.exec_batch`
+    /// - sea-orm: `Statement::from_string`
+    ///
+    /// `QueryBuilder::push` is a sink when its receiver is a local initialised
+    /// with `QueryBuilder::new`; any runtime value pushed is reported.
+    ///
+    /// Not followed: flows across functions (a helper that returns a built
+    /// string, a parameter that receives one), struct fields, collections other
+    /// than a local `Vec` filled with `push` and joined, and constants of other
+    /// crates (they count as runtime values). Not reported: `sqlx::query!` and
+    /// the other checked macros, bind parameters, `push_bind`, SQL logged with
+    /// `tracing` or `log`, test code.
+    ///
+    /// ## Why is this bad?
+    /// A value spliced into SQL text is SQL injection as soon as it comes from
+    /// a request: `' OR 1=1 --` in a name field reads every row, `'; DROP
+    /// TABLE` loses them. Bind parameters send the value apart from the query,
+    /// so it can never change the query's structure; the compile-time checked
+    /// `sqlx::query!` macros force that.
+    ///
+    /// ## Example
+    /// ```rust
+    /// pub async fn find(pool: &PgPool, email: &str) -> sqlx::Result<User> {
+    ///     let sql = format!("SELECT * FROM users WHERE email = '{email}'");
+    ///     sqlx::query_as(&sql).fetch_one(pool).await
+    /// }
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust
+    /// pub async fn find(pool: &PgPool, email: &str) -> sqlx::Result<User> {
+    ///     sqlx::query_as("SELECT * FROM users WHERE email = $1")
+    ///         .bind(email)
+    ///         .fetch_one(pool)
+    ///         .await
+    /// }
+    /// ```
+    ///
+    /// A table or column name cannot be a bind parameter: pick it from a fixed
+    /// list (a `match` that yields a `const` or a literal) rather than
+    /// interpolating the request's value.
+    pub struct SqlConcatenation {
+        code: "RG401",
+        name: "sql-concatenation",
+        severity: Error,
+        summary: "SQL query built from a runtime value by string concatenation",
+        tags: ["security", "external/cwe/cwe-089"],
+        precision: "high",
+        security_severity: "8.8",
+    }
+}
+
+const LABEL: &str = "a runtime value enters the query string here";
+const PUSH_HELP: &str = "bind the value with `push_bind(value)` instead of `push`";
+
+impl Rule for SqlConcatenation {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        sql_facts::collect(file, &mut out.facts.sql);
+    }
+
+    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+        if let syn::Item::Fn(f) = item {
+            analyse(cx, &f.sig, &f.block, out);
+        }
+    }
+
+    fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+        if let syn::ImplItem::Fn(f) = item {
+            analyse(cx, &f.sig, &f.block, out);
+        }
+    }
+
+    fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+        if let syn::TraitItem::Fn(f) = item
+            && let Some(block) = &f.default
+        {
+            analyse(cx, &f.sig, block, out);
+        }
+    }
+
+    fn check_crate(&self, krate: &CrateIndex, out: &mut Vec<Diagnostic>) {
+        let consts: BTreeSet<&str> = krate
+            .files
+            .iter()
+            .flat_map(|f| f.facts.sql.consts.keys())
+            .map(String::as_str)
+            .collect();
+        for file in &krate.files {
+            for pending in &file.facts.sql.pending {
+                if pending.names.iter().any(|n| !consts.contains(n.as_str())) {
+                    out.push(pending.diagnostic.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Runs the dataflow over one function body and reports what reaches a sink.
+fn analyse(cx: &Ctx<'_>, sig: &syn::Signature, block: &syn::Block, out: &mut Out) {
+    if cx.in_test() {
+        return;
+    }
+    let mut flow = Flow::new(&out.facts.sql);
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(pt) = input {
+            flow.bind_opaque(&pt.pat);
+        }
+    }
+    flow.visit_block(block);
+    for hit in std::mem::take(&mut flow.hits) {
+        let (message, help) = match hit.sink.form {
+            Form::BuilderPush => (
+                "runtime value pushed into a `QueryBuilder` as SQL text".to_owned(),
+                PUSH_HELP,
+            ),
+            _ => (
+                format!(
+                    "SQL query built from a runtime value reaches `{}`",
+                    sink_call(hit.sink)
+                ),
+                hit.sink.lib.help(),
+            ),
+        };
+        let diagnostic = cx
+            .diagnostic(&SqlConcatenation::META, hit.span, message)
+            .with_label(&cx.file.path, hit.origin, LABEL)
+            .with_help(help);
+        if hit.unresolved.is_empty() {
+            out.push(diagnostic);
+        } else {
+            out.facts.sql.pending.push(PendingSql {
+                diagnostic,
+                names: hit.unresolved,
+            });
+        }
+    }
+}
+
+/// How the message names a sink.
+fn sink_call(sink: &Sink) -> String {
+    match sink.form {
+        Form::Method => sink.name.to_owned(),
+        _ => sink.display(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+//! Per-file facts of RG401 (sql-concatenation): what the file defines and
+//! imports, and findings that wait for the crate phase.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use syn::visit::{self, Visit};
+
+use super::sql_flow::lit_text;
+use super::sql_sinks::{self, Lib};
+use crate::Diagnostic;
+use crate::syntax::{last_segment, macro_args};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SqlFacts {
+    /// `const` and `static` items of the file (at any depth, associated ones
+    /// too), with their text when the value is a literal.
+    pub consts: BTreeMap<String, String>,
+    /// Names imported by `use` from a database crate: name -> crate root.
+    pub imports: BTreeMap<String, String>,
+    /// Crate roots the file imports from (`use rusqlite::..`).
+    pub crates: BTreeSet<String>,
+    /// Findings whose string is built only from upper-case names this file
+    /// does not define: reported by the crate phase unless each name is a
+    /// `const` or `static` of another file of the crate.
+    pub pending: Vec<PendingSql>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingSql {
+    pub diagnostic: Diagnostic,
+    pub names: Vec<String>,
+}
+
+/// Collects the file's constants and database imports into [`SqlFacts`].
+struct Collect<'a>(&'a mut SqlFacts);
+
+/// Records the constants and database imports of `file` into `facts`.
+pub fn collect(file: &syn::File, facts: &mut SqlFacts) {
+    Collect(facts).visit_file(file);
+}
+
+impl Collect<'_> {
+    fn constant(&mut self, ident: &syn::Ident, expr: Option<&syn::Expr>) {
+        let text = match expr {
+            Some(syn::Expr::Lit(l)) => lit_text(&l.lit),
+            Some(syn::Expr::Macro(m)) if last_segment(&m.mac.path).as_deref() == Some("concat") => {
+                macro_args(&m.mac)
+                    .map(|args| {
+                        args.iter()
+                            .filter_map(|a| match a {
+                                syn::Expr::Lit(l) => Some(lit_text(&l.lit)),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        self.0.consts.insert(ident.to_string(), text);
+    }
+
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        let root = |prefix: &[String], last: &str| {
+            prefix.first().cloned().unwrap_or_else(|| last.to_owned())
+        };
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(prefix, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                let root = root(prefix, &name);
+                self.imported(&root, name);
+            }
+            syn::UseTree::Rename(r) => {
+                let root = root(prefix, &r.ident.to_string());
+                self.imported(&root, r.rename.to_string());
+            }
+            syn::UseTree::Glob(_) => {
+                if let Some(root) = prefix.first() {
+                    self.0.crates.insert(root.clone());
+                    if Lib::of_crate(root).is_some() {
+                        for sink in sql_sinks::SINKS {
+                            self.0
+                                .imports
+                                .entry(sink.name.to_owned())
+                                .or_insert_with(|| root.clone());
+                        }
+                    }
+                }
+            }
+            syn::UseTree::Group(g) => {
+                for tree in &g.items {
+                    self.use_tree(prefix, tree);
+                }
+            }
+        }
+    }
+
+    fn imported(&mut self, root: &str, name: String) {
+        self.0.crates.insert(root.to_owned());
+        if Lib::of_crate(root).is_some() {
+            self.0.imports.insert(name, root.to_owned());
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Collect<'_> {
+    fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
+        self.constant(&i.ident, Some(&i.expr));
+        visit::visit_item_const(self, i);
+    }
+
+    fn visit_item_static(&mut self, i: &'ast syn::ItemStatic) {
+        self.constant(&i.ident, Some(&i.expr));
+        visit::visit_item_static(self, i);
+    }
+
+    fn visit_impl_item_const(&mut self, i: &'ast syn::ImplItemConst) {
+        self.constant(&i.ident, Some(&i.expr));
+        visit::visit_impl_item_const(self, i);
+    }
+
+    fn visit_trait_item_const(&mut self, i: &'ast syn::TraitItemConst) {
+        self.constant(&i.ident, i.default.as_ref().map(|(_, e)| e));
+        visit::visit_trait_item_const(self, i);
+    }
+
+    fn visit_item_use(&mut self, i: &'ast syn::ItemUse) {
+        self.use_tree(&mut Vec::new(), &i.tree);
+    }
+}

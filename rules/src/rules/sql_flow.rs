@@ -1,0 +1,626 @@
+//! The local dataflow of RG401 (sql-concatenation): which strings of one
+//! function body are built from runtime values, followed through locals in
+//! statement order into the SQL sinks of [`super::sql_sinks`].
+
+use std::collections::HashMap;
+
+use syn::visit::{self, Visit};
+
+use super::sql_facts::SqlFacts;
+use super::sql_sinks::{self, Lib, PathMatch, Sink};
+use crate::Span;
+use crate::syntax::{last_segment, macro_args};
+
+/// A string built from a runtime value that reaches a sink.
+pub(super) struct Hit {
+    pub sink: &'static Sink,
+    /// The sink call.
+    pub span: Span,
+    /// Where the runtime value entered the string.
+    pub origin: Span,
+    /// Empty when the string was built from a runtime value; otherwise the
+    /// upper-case names it was built from, which this file does not define.
+    pub unresolved: Vec<String>,
+}
+
+/// What the dataflow knows about a value.
+#[derive(Clone, Debug, Default)]
+struct Val {
+    /// Built from a runtime value: where that value entered the string.
+    tainted: Option<Span>,
+    /// Not a constant itself (a parameter, a call's result, ...).
+    runtime: bool,
+    /// Built from these upper-case names this file does not define (constants
+    /// of another file, or not), with where they entered.
+    unresolved: Vec<(String, Span)>,
+    /// An upper-case name this file does not define, the value itself.
+    unresolved_leaf: Option<String>,
+    /// Literal text known to be part of the value, for the looks-like-SQL test.
+    text: String,
+    /// A local initialised with `QueryBuilder::new`.
+    builder: bool,
+}
+
+impl Val {
+    fn constant(text: impl Into<String>) -> Val {
+        Val {
+            text: text.into(),
+            ..Val::default()
+        }
+    }
+
+    fn runtime() -> Val {
+        Val {
+            runtime: true,
+            ..Val::default()
+        }
+    }
+
+    /// Either value (branches, weak updates).
+    fn union(mut self, other: Val) -> Val {
+        self.tainted = self.tainted.or(other.tainted);
+        self.runtime |= other.runtime;
+        self.unresolved.extend(other.unresolved);
+        self.unresolved_leaf = self.unresolved_leaf.or(other.unresolved_leaf);
+        self.text.push(' ');
+        self.text.push_str(&other.text);
+        self.builder |= other.builder;
+        self
+    }
+}
+
+/// A string built from `parts`, each with where it enters the string.
+fn build(parts: impl IntoIterator<Item = (Val, Span)>) -> Val {
+    let mut out = Val::default();
+    for (part, entry) in parts {
+        if out.tainted.is_none() {
+            out.tainted = part.tainted.or(part.runtime.then_some(entry));
+        }
+        out.unresolved.extend(part.unresolved);
+        if let Some(name) = part.unresolved_leaf {
+            out.unresolved.push((name, entry));
+        }
+        out.text.push_str(&part.text);
+    }
+    out
+}
+
+/// The per-function dataflow: scopes of locals, visited in statement order.
+pub(super) struct Flow<'a> {
+    facts: &'a SqlFacts,
+    scopes: Vec<HashMap<String, Val>>,
+    /// The value of each block's tail expression, by the block's address,
+    /// taken before its locals go out of scope.
+    tails: HashMap<usize, Val>,
+    /// What reached a sink, in visiting order.
+    pub(super) hits: Vec<Hit>,
+}
+
+impl<'a> Flow<'a> {
+    /// A flow over a body of a file with `facts`.
+    pub(super) fn new(facts: &'a SqlFacts) -> Self {
+        Flow {
+            facts,
+            scopes: vec![HashMap::new()],
+            tails: HashMap::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Val> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn bind(&mut self, name: String, val: Val) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(name, val);
+        }
+    }
+
+    pub(super) fn bind_opaque(&mut self, pat: &syn::Pat) {
+        let mut names = PatNames(Vec::new());
+        names.visit_pat(pat);
+        for name in names.0 {
+            self.bind(name, Val::runtime());
+        }
+    }
+
+    /// Assigns a local: a strong update in the scope that declared it, a
+    /// weak one (either value) from a nested, possibly conditional, scope.
+    fn assign(&mut self, name: &str, val: Val) {
+        let top = self.scopes.len() - 1;
+        if let Some((i, scope)) = self
+            .scopes
+            .iter_mut()
+            .enumerate()
+            .rev()
+            .find(|(_, s)| s.contains_key(name))
+            && let Some(old) = scope.get_mut(name)
+        {
+            *old = if i == top {
+                val
+            } else {
+                std::mem::take(old).union(val)
+            };
+        }
+    }
+
+    /// The value of an expression, without side effects.
+    fn eval(&self, expr: &syn::Expr) -> Val {
+        use syn::Expr;
+        match expr {
+            Expr::Lit(lit) => Val::constant(lit_text(&lit.lit)),
+            Expr::Path(p) if p.qself.is_none() => self.eval_path(&p.path),
+            Expr::Reference(r) => self.eval(&r.expr),
+            Expr::Paren(p) => self.eval(&p.expr),
+            Expr::Group(g) => self.eval(&g.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.eval(&u.expr),
+            Expr::Cast(c) => self.eval(&c.expr),
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => build([
+                (self.eval(&b.left), Span::of(&b.left)),
+                (self.eval(&b.right), Span::of(&b.right)),
+            ]),
+            Expr::Macro(m) => self.eval_macro(&m.mac),
+            Expr::Call(c) => self.eval_call(c),
+            Expr::MethodCall(m) => self.eval_method(m),
+            Expr::Block(b) => self.tail(&b.block),
+            Expr::Unsafe(b) => self.tail(&b.block),
+            Expr::If(i) => {
+                let then = self.tail(&i.then_branch);
+                match &i.else_branch {
+                    Some((_, e)) => then.union(self.eval(e)),
+                    None => then,
+                }
+            }
+            Expr::Match(m) => m
+                .arms
+                .iter()
+                .map(|arm| self.eval(&arm.body))
+                .reduce(Val::union)
+                .unwrap_or_default(),
+            _ => Val::runtime(),
+        }
+    }
+
+    fn tail(&self, block: &syn::Block) -> Val {
+        self.tails
+            .get(&block_key(block))
+            .cloned()
+            .unwrap_or_else(Val::runtime)
+    }
+
+    fn eval_path(&self, path: &syn::Path) -> Val {
+        if let Some(ident) = path.get_ident()
+            && let Some(val) = self.lookup(&ident.to_string())
+        {
+            return val.clone();
+        }
+        self.eval_name(
+            path.segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// A name that is not a local: a constant of this file, maybe one of
+    /// another file (upper case), or a runtime value.
+    fn eval_name(&self, name: String) -> Val {
+        if let Some(local) = self.lookup(&name) {
+            return local.clone();
+        }
+        if let Some(text) = self.facts.consts.get(&name) {
+            return Val::constant(text.clone());
+        }
+        if is_upper_case(&name) {
+            return Val {
+                unresolved_leaf: Some(name),
+                ..Val::default()
+            };
+        }
+        Val::runtime()
+    }
+
+    fn eval_call(&self, call: &syn::ExprCall) -> Val {
+        let syn::Expr::Path(func) = &*call.func else {
+            return Val::runtime();
+        };
+        let segs: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let tail: Vec<&str> = segs.iter().rev().take(2).map(String::as_str).collect();
+        match tail.as_slice() {
+            ["new" | "with_capacity", "String" | "Vec"] => Val::constant(""),
+            ["from" | "from_str", "String"] | ["to_string" | "to_owned", "str"] => call
+                .args
+                .first()
+                .map_or_else(Val::runtime, |a| self.eval(a)),
+            ["new" | "with_capacity", "QueryBuilder"] => Val {
+                builder: true,
+                ..Val::default()
+            },
+            _ => Val::runtime(),
+        }
+    }
+
+    fn eval_method(&self, m: &syn::ExprMethodCall) -> Val {
+        match m.method.to_string().as_str() {
+            "as_str" | "as_ref" | "borrow" | "deref" | "to_string" | "to_owned" | "clone"
+            | "into" | "trim" | "to_lowercase" | "to_uppercase" => self.eval(&m.receiver),
+            name @ ("join" | "concat") => {
+                let sep = match (name, m.args.first()) {
+                    ("join", Some(sep)) => self.eval(sep).text,
+                    _ => String::new(),
+                };
+                let mut val = match &*m.receiver {
+                    syn::Expr::Array(a) => {
+                        build(a.elems.iter().map(|e| (self.eval(e), Span::of(e))))
+                    }
+                    syn::Expr::Macro(mac)
+                        if last_segment(&mac.mac.path).as_deref() == Some("vec") =>
+                    {
+                        let args = macro_args(&mac.mac).unwrap_or_default();
+                        build(args.iter().map(|e| (self.eval(e), Span::of(e))))
+                    }
+                    other => build([(self.eval(other), Span::of(other))]),
+                };
+                val.text.push_str(&sep);
+                val
+            }
+            _ => Val::runtime(),
+        }
+    }
+
+    fn eval_macro(&self, mac: &syn::Macro) -> Val {
+        let args = macro_args(mac).unwrap_or_default();
+        let args: Vec<&syn::Expr> = args.iter().collect();
+        match last_segment(&mac.path).as_deref() {
+            Some("format" | "format_args") => self.eval_format(&args),
+            Some("vec") => build(args.iter().map(|a| (self.eval(a), Span::of(*a)))),
+            Some("concat" | "stringify") => {
+                Val::constant(args.iter().map(|a| self.eval(a).text).collect::<String>())
+            }
+            _ => Val::runtime(),
+        }
+    }
+
+    /// `format!(fmt, args..)`: the format string's text with each placeholder
+    /// replaced by its argument (positional, indexed, named or captured).
+    fn eval_format(&self, args: &[&syn::Expr]) -> Val {
+        let Some((first, rest)) = args.split_first() else {
+            return Val::constant("");
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(fmt),
+            ..
+        }) = first
+        else {
+            return build(args.iter().map(|a| (self.eval(a), Span::of(*a))));
+        };
+        let fmt_span = Span::of(fmt);
+        let mut positional = Vec::new();
+        let mut named = HashMap::new();
+        for arg in rest {
+            match arg {
+                syn::Expr::Assign(a) => {
+                    if let syn::Expr::Path(p) = &*a.left
+                        && let Some(id) = p.path.get_ident()
+                    {
+                        named.insert(id.to_string(), &*a.right);
+                    }
+                }
+                other => positional.push(*other),
+            }
+        }
+        let mut parts: Vec<(Val, Span)> = Vec::new();
+        let mut literal = String::new();
+        let mut next = 0;
+        let value = fmt.value();
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '{' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    literal.push('{');
+                }
+                '}' if chars.peek() == Some(&'}') => {
+                    chars.next();
+                    literal.push('}');
+                }
+                '{' => {
+                    let spec: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                    let key = spec.split(':').next().unwrap_or("").trim();
+                    parts.push((Val::constant(std::mem::take(&mut literal)), fmt_span));
+                    let arg = if key.is_empty() {
+                        next += 1;
+                        positional.get(next - 1).copied()
+                    } else if let Ok(i) = key.parse::<usize>() {
+                        positional.get(i).copied()
+                    } else {
+                        named.get(key).copied()
+                    };
+                    match arg {
+                        Some(arg) => parts.push((self.eval(arg), Span::of(arg))),
+                        None if !key.is_empty() => {
+                            parts.push((self.eval_name(key.to_owned()), fmt_span))
+                        }
+                        None => {}
+                    }
+                }
+                c => literal.push(c),
+            }
+        }
+        parts.push((Val::constant(literal), fmt_span));
+        build(parts)
+    }
+
+    /// Records `val` reaching `sink` at `span` if it was built from a runtime
+    /// value, or from names that may be constants of another file.
+    fn reach(&mut self, sink: &'static Sink, name_only: bool, span: Span, val: &Val) {
+        if name_only && !sql_sinks::looks_like_sql(&val.text) {
+            return;
+        }
+        let (origin, unresolved) = match (val.tainted, val.unresolved.first()) {
+            (Some(origin), _) => (origin, Vec::new()),
+            (None, Some((_, entry))) => (
+                *entry,
+                val.unresolved.iter().map(|(n, _)| n.clone()).collect(),
+            ),
+            (None, None) => return,
+        };
+        self.hits.push(Hit {
+            sink,
+            span,
+            origin,
+            unresolved,
+        });
+    }
+
+    fn uses(&self, lib: Lib) -> bool {
+        self.facts
+            .crates
+            .iter()
+            .any(|c| lib.crates().contains(&c.as_str()))
+    }
+
+    fn call(&mut self, call: &syn::ExprCall) {
+        let syn::Expr::Path(func) = &*call.func else {
+            return;
+        };
+        let segs: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let imports = &self.facts.imports;
+        let Some((sink, how)) = sql_sinks::path_sink(&segs, &|n| imports.get(n).cloned()) else {
+            return;
+        };
+        if let Some(arg) = call.args.iter().nth(sink.arg) {
+            let val = self.eval(arg);
+            let span = Span::join(
+                Span::of(&*call.func),
+                Span::from(call.paren_token.span.join()),
+            );
+            self.reach(sink, how == PathMatch::NameOnly, span, &val);
+        }
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        let span = Span::join(Span::of(&m.method), Span::from(m.paren_token.span.join()));
+        let arg = m.args.first();
+        if name == "push"
+            && let Some(root) = receiver_root(&m.receiver)
+            && self.lookup(&root).is_some_and(|v| v.builder)
+        {
+            if let Some(arg) = arg {
+                let val = build([(self.eval(arg), Span::of(arg))]);
+                self.reach(sql_sinks::builder_push(), false, span, &val);
+            }
+            return;
+        }
+        if matches!(name.as_str(), "push_str" | "push")
+            && let Some(root) = local_name(&m.receiver)
+            && let Some(old) = self.lookup(&root).cloned()
+            && let Some(arg) = arg
+        {
+            let val = build([(old, span), (self.eval(arg), Span::of(m))]);
+            self.assign(&root, val);
+            return;
+        }
+        if let Some(sink) = sql_sinks::method_sink(&name, &|lib| self.uses(lib))
+            && let Some(arg) = m.args.iter().nth(sink.arg)
+        {
+            let val = self.eval(arg);
+            self.reach(sink, true, span, &val);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Flow<'_> {
+    /// Nested items are functions of their own: the rule visits them separately.
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.scopes.push(HashMap::new());
+        visit::visit_block(self, block);
+        if let Some(syn::Stmt::Expr(tail, None)) = block.stmts.last() {
+            let val = self.eval(tail);
+            self.tails.insert(block_key(block), val);
+        }
+        self.scopes.pop();
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let val = match &local.init {
+            Some(init) => {
+                self.visit_expr(&init.expr);
+                if let Some((_, diverge)) = &init.diverge {
+                    self.visit_expr(diverge);
+                }
+                Some(self.eval(&init.expr))
+            }
+            None => None,
+        };
+        match (pat_ident(&local.pat), val) {
+            (Some(name), Some(val)) => self.bind(name, val),
+            (Some(name), None) => self.bind(name, Val::default()),
+            (None, _) => self.bind_opaque(&local.pat),
+        }
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        self.scopes.push(HashMap::new());
+        for input in &closure.inputs {
+            self.bind_opaque(input);
+        }
+        self.visit_expr(&closure.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        self.scopes.push(HashMap::new());
+        self.bind_opaque(&f.pat);
+        self.visit_block(&f.body);
+        self.scopes.pop();
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.scopes.push(HashMap::new());
+        self.bind_opaque(&arm.pat);
+        self.visit_expr(&arm.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.visit_expr(&l.expr);
+        self.bind_opaque(&l.pat);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        // `if let` bindings live in a scope around the condition and the
+        // then-branch.
+        self.scopes.push(HashMap::new());
+        self.visit_expr(&i.cond);
+        self.visit_block(&i.then_branch);
+        self.scopes.pop();
+        if let Some((_, e)) = &i.else_branch {
+            self.visit_expr(e);
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        visit::visit_expr(self, expr);
+        match expr {
+            syn::Expr::Assign(a) => {
+                if let Some(name) = local_name(&a.left) {
+                    let val = self.eval(&a.right);
+                    self.assign(&name, val);
+                }
+            }
+            syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::AddAssign(_)) => {
+                if let Some(name) = local_name(&b.left)
+                    && let Some(old) = self.lookup(&name).cloned()
+                {
+                    let val = build([
+                        (old, Span::of(&b.left)),
+                        (self.eval(&b.right), Span::of(&b.right)),
+                    ]);
+                    self.assign(&name, val);
+                }
+            }
+            syn::Expr::Call(c) => self.call(c),
+            syn::Expr::MethodCall(m) => self.method_call(m),
+            _ => {}
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let Some(args) = macro_args(mac) else {
+            return;
+        };
+        for arg in &args {
+            self.visit_expr(arg);
+        }
+        if matches!(
+            last_segment(&mac.path).as_deref(),
+            Some("write" | "writeln")
+        ) && let Some((target, rest)) = args.iter().collect::<Vec<_>>().split_first()
+            && let Some(name) = local_name(target)
+            && let Some(old) = self.lookup(&name).cloned()
+        {
+            let val = build([
+                (old, Span::of(*target)),
+                (self.eval_format(rest), Span::of(&mac.path)),
+            ]);
+            self.assign(&name, val);
+        }
+    }
+}
+
+fn block_key(block: &syn::Block) -> usize {
+    std::ptr::from_ref(block) as usize
+}
+
+/// The local a place expression names: `q`, `&mut q`, `*q`, `(q)`.
+fn local_name(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        syn::Expr::Reference(r) => local_name(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => local_name(&u.expr),
+        syn::Expr::Paren(p) => local_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// The local at the root of a method chain: `qb` in `qb.push("a").push(x)`.
+fn receiver_root(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::MethodCall(m) => receiver_root(&m.receiver),
+        other => local_name(other),
+    }
+}
+
+/// The name a `let` binds when it binds exactly one: `q`, `mut q`, `q: String`.
+fn pat_ident(pat: &syn::Pat) -> Option<String> {
+    match pat {
+        syn::Pat::Ident(p) if p.subpat.is_none() => Some(p.ident.to_string()),
+        syn::Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+fn is_upper_case(name: &str) -> bool {
+    name.len() > 1
+        && name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub(super) fn lit_text(lit: &syn::Lit) -> String {
+    match lit {
+        syn::Lit::Str(s) => s.value(),
+        syn::Lit::Char(c) => c.value().to_string(),
+        syn::Lit::Int(i) => i.base10_digits().to_owned(),
+        syn::Lit::Float(f) => f.base10_digits().to_owned(),
+        syn::Lit::Bool(b) => b.value.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Every identifier a pattern binds.
+struct PatNames(Vec<String>);
+
+impl<'ast> Visit<'ast> for PatNames {
+    fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+        self.0.push(p.ident.to_string());
+        visit::visit_pat_ident(self, p);
+    }
+}
