@@ -1,7 +1,7 @@
 //! The registry: every rule and every driver diagnostic, by stable code.
 
 use crate::rule::{Rule, RuleMeta};
-use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
+use crate::rules::{coverage, meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
 static RULES: &[&dyn Rule] = &[&UnsafeInBusinessLogic];
@@ -12,6 +12,10 @@ static DRIVER: &[&RuleMeta] = &[
     &meta::UnusedSuppression::META,
     &meta::InvalidSuppression::META,
     &meta::InternalError::META,
+    &coverage::CoverageBelowThreshold::META,
+    &coverage::FileCoverageBelowThreshold::META,
+    &coverage::PatchCoverageBelowThreshold::META,
+    &coverage::UncoveredChangedLines::META,
 ];
 
 /// Every rule with syntax hooks.

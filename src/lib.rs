@@ -1,0 +1,3 @@
+//! rustgate's driver library.
+
+pub mod coverage;
