@@ -18,7 +18,13 @@ use super::{CoverageError, FileCoverage, Report};
 pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
-    let line_at = |pos: u64| text.as_bytes()[..(pos as usize).min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_at = |pos: u64| {
+        text.as_bytes()[..(pos as usize).min(text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    };
     let bad = |pos: u64, expected: &str| CoverageError::Malformed {
         path: path.to_owned(),
         line: line_at(pos),
@@ -37,7 +43,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
         let start = reader.buffer_position();
         let event = match reader.read_event() {
             Ok(e) => e,
-            Err(e) => return Err(bad(reader.error_position(), &format!("well-formed XML ({e})"))),
+            Err(e) => {
+                return Err(bad(
+                    reader.error_position(),
+                    &format!("well-formed XML ({e})"),
+                ));
+            }
         };
         match event {
             Event::Eof => break,
@@ -58,7 +69,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         if class.is_some() {
                             return Err(bad(start, "`</class>` before the next `<class>`"));
                         }
-                        let Some(file) = attr(&reader, e, b"filename").map_err(|m| bad(start, &m))? else {
+                        let Some(file) =
+                            attr(&reader, e, b"filename").map_err(|m| bad(start, &m))?
+                        else {
                             return Err(bad(start, "a `filename` attribute on `<class>`"));
                         };
                         let file = join_source(&sources, &file);
@@ -75,7 +88,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         let number = number.and_then(|n| n.parse::<u32>().ok());
                         let hits = hits.and_then(|h| parse_hits(&h));
                         let (Some(number), Some(hits)) = (number, hits) else {
-                            return Err(bad(start, "`<line number=\"N\" hits=\"N\">` with numbers"));
+                            return Err(bad(
+                                start,
+                                "`<line number=\"N\" hits=\"N\">` with numbers",
+                            ));
                         };
                         if let Some(lines) = method.as_mut() {
                             lines.push((number, hits));
@@ -88,13 +104,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         *e_hits = (*e_hits).saturating_add(hits);
                         let is_branch = attr(&reader, e, b"branch").map_err(|m| bad(start, &m))?;
                         if is_branch.as_deref() == Some("true")
-                            && let Some(cc) = attr(&reader, e, b"condition-coverage").map_err(|m| bad(start, &m))?
+                            && let Some(cc) = attr(&reader, e, b"condition-coverage")
+                                .map_err(|m| bad(start, &m))?
                         {
                             let Some((covered, total)) = parse_condition(&cc) else {
-                                return Err(bad(start, "`condition-coverage=\"P% (covered/total)\"`"));
+                                return Err(bad(
+                                    start,
+                                    "`condition-coverage=\"P% (covered/total)\"`",
+                                ));
                             };
                             for i in 0..total {
-                                let e_branch = cov.branches.entry((number, format!("c{i}"))).or_insert(false);
+                                let e_branch = cov
+                                    .branches
+                                    .entry((number, format!("c{i}")))
+                                    .or_insert(false);
                                 *e_branch |= i < covered;
                             }
                         }
@@ -103,7 +126,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                 }
             }
             Event::Text(t) if in_source => {
-                let text = t.decode().map_err(|e| bad(start, &format!("UTF-8 text ({e})")))?;
+                let text = t
+                    .decode()
+                    .map_err(|e| bad(start, &format!("UTF-8 text ({e})")))?;
                 sources.push(text.trim().to_owned());
             }
             Event::End(ref e) => match e.local_name().as_ref() {
@@ -151,7 +176,9 @@ fn attr(reader: &Reader<&[u8]>, e: &BytesStart<'_>, key: &[u8]) -> Result<Option
 fn join_source(sources: &[String], file: &str) -> String {
     let absolute = file.starts_with('/') || file.as_bytes().get(1) == Some(&b':');
     match sources.first() {
-        Some(root) if !absolute && !root.is_empty() => format!("{}/{}", root.trim_end_matches(['/', '\\']), file),
+        Some(root) if !absolute && !root.is_empty() => {
+            format!("{}/{}", root.trim_end_matches(['/', '\\']), file)
+        }
         _ => file.to_owned(),
     }
 }
@@ -160,14 +187,22 @@ fn parse_hits(s: &str) -> Option<u64> {
     s.parse::<u64>()
         .ok()
         .or_else(|| s.parse::<i64>().ok().map(|_| 0))
-        .or_else(|| s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| if f > 0.0 { f.ceil() as u64 } else { 0 }))
+        .or_else(|| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(|f| if f > 0.0 { f.ceil() as u64 } else { 0 })
+        })
 }
 
 /// `"50% (1/2)"` -> `(1, 2)`.
 fn parse_condition(s: &str) -> Option<(u64, u64)> {
     let inner = s.split_once('(')?.1.split_once(')')?.0;
     let (covered, total) = inner.split_once('/')?;
-    let (covered, total) = (covered.trim().parse::<u64>().ok()?, total.trim().parse::<u64>().ok()?);
+    let (covered, total) = (
+        covered.trim().parse::<u64>().ok()?,
+        total.trim().parse::<u64>().ok()?,
+    );
     (covered <= total).then_some((covered, total))
 }
 
@@ -202,15 +237,33 @@ mod tests {
 
     #[test]
     fn malformed_names_file_and_line() {
-        let text = SMALL.replace(r#"<line number="3" hits="0""#, r#"<line number="3" hits="lots""#);
-        let msg = parse(Path::new("c.xml"), &text).expect_err("bad hits").to_string();
-        assert!(msg.contains("c.xml") && msg.contains("line 9") && msg.contains("hits"), "{msg}");
+        let text = SMALL.replace(
+            r#"<line number="3" hits="0""#,
+            r#"<line number="3" hits="lots""#,
+        );
+        let msg = parse(Path::new("c.xml"), &text)
+            .expect_err("bad hits")
+            .to_string();
+        assert!(
+            msg.contains("c.xml") && msg.contains("line 9") && msg.contains("hits"),
+            "{msg}"
+        );
 
         let text = SMALL.replace("</lines>\n    </class>", "</lines>\n    </clas>");
-        let msg = parse(Path::new("c.xml"), &text).expect_err("bad xml").to_string();
-        assert!(msg.contains("line 11") && msg.contains("well-formed XML"), "{msg}");
+        let msg = parse(Path::new("c.xml"), &text)
+            .expect_err("bad xml")
+            .to_string();
+        assert!(
+            msg.contains("line 11") && msg.contains("well-formed XML"),
+            "{msg}"
+        );
 
-        let msg = parse(Path::new("c.xml"), "<report/>").expect_err("root").to_string();
-        assert!(msg.contains("line 1") && msg.contains("<coverage>"), "{msg}");
+        let msg = parse(Path::new("c.xml"), "<report/>")
+            .expect_err("root")
+            .to_string();
+        assert!(
+            msg.contains("line 1") && msg.contains("<coverage>"),
+            "{msg}"
+        );
     }
 }

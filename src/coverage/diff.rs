@@ -32,7 +32,9 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
             match line.as_bytes().first() {
                 Some(b'+') => {
                     if left.1 == 0 {
-                        return Err(bad("no more added lines in this hunk (its header counts fewer)"));
+                        return Err(bad(
+                            "no more added lines in this hunk (its header counts fewer)",
+                        ));
                     }
                     if let Some(f) = &file {
                         changes.entry(f.clone()).or_default().insert(new_line);
@@ -42,7 +44,9 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
                 }
                 Some(b'-') => {
                     if left.0 == 0 {
-                        return Err(bad("no more removed lines in this hunk (its header counts fewer)"));
+                        return Err(bad(
+                            "no more removed lines in this hunk (its header counts fewer)",
+                        ));
                     }
                     left.0 -= 1;
                 }
@@ -63,7 +67,8 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
             file = new_path(rest);
             seen_file = true;
         } else if line.starts_with("@@") {
-            let (new_start, old_count, new_count) = parse_hunk_header(line).ok_or_else(|| bad("a hunk header `@@ -a,b +c,d @@`"))?;
+            let (new_start, old_count, new_count) =
+                parse_hunk_header(line).ok_or_else(|| bad("a hunk header `@@ -a,b +c,d @@`"))?;
             if !seen_file {
                 return Err(bad("a `+++ <path>` line before the first hunk"));
             }
@@ -150,7 +155,9 @@ pub fn git_changes(workspace_root: &Path, base: &str) -> Result<Changes, Coverag
         .map_err(|e| CoverageError::Git(format!("unknown git base `{base}`: {e}")))?;
     let merge_base = merge_base.trim();
     if merge_base.is_empty() {
-        return Err(CoverageError::Git(format!("unknown git base `{base}`: no merge base with HEAD")));
+        return Err(CoverageError::Git(format!(
+            "unknown git base `{base}`: no merge base with HEAD"
+        )));
     }
     let diff = git(
         workspace_root,
@@ -179,7 +186,10 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let msg = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("git failed");
+        let msg = stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("git failed");
         return Err(msg.trim().to_owned());
     }
     String::from_utf8(out.stdout).map_err(|_| "git printed a diff that is not UTF-8".to_owned())
@@ -232,21 +242,35 @@ new file mode 100644
     #[test]
     fn malformed_diff_names_file_and_line() {
         let text = DIFF.replace("@@ -10 +11,0 @@", "@@ -10 +eleven @@");
-        let msg = parse_unified(Path::new("p.diff"), &text).expect_err("bad").to_string();
-        assert!(msg.contains("p.diff") && msg.contains("line 10") && msg.contains("hunk header"), "{msg}");
+        let msg = parse_unified(Path::new("p.diff"), &text)
+            .expect_err("bad")
+            .to_string();
+        assert!(
+            msg.contains("p.diff") && msg.contains("line 10") && msg.contains("hunk header"),
+            "{msg}"
+        );
         let truncated: String = DIFF.lines().take(7).map(|l| format!("{l}\n")).collect();
-        let msg = parse_unified(Path::new("p.diff"), &truncated).expect_err("truncated").to_string();
+        let msg = parse_unified(Path::new("p.diff"), &truncated)
+            .expect_err("truncated")
+            .to_string();
         assert!(msg.contains("line 7") && msg.contains("truncated"), "{msg}");
     }
 
     #[test]
     fn empty_diff_changes_nothing() {
-        assert!(parse_unified(Path::new("e.diff"), "").expect("parses").is_empty());
+        assert!(
+            parse_unified(Path::new("e.diff"), "")
+                .expect("parses")
+                .is_empty()
+        );
     }
 
     #[test]
     fn quoted_paths() {
-        assert_eq!(new_path("\"b/sp\\303\\251c.rs\"").as_deref(), Some("spéc.rs"));
+        assert_eq!(
+            new_path("\"b/sp\\303\\251c.rs\"").as_deref(),
+            Some("spéc.rs")
+        );
         assert_eq!(new_path("b/x.rs\t2024-01-01").as_deref(), Some("x.rs"));
     }
 }

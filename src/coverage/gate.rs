@@ -5,13 +5,14 @@ use std::path::Path;
 
 use globset::{GlobBuilder, GlobMatcher};
 use rustgate_rules::rules::coverage::{
-    CoverageBelowThreshold, FileCoverageBelowThreshold, PatchCoverageBelowThreshold, UncoveredChangedLines,
+    CoverageBelowThreshold, FileCoverageBelowThreshold, PatchCoverageBelowThreshold,
+    UncoveredChangedLines,
 };
 use rustgate_rules::{Diagnostic, Span};
 use serde::Serialize;
 
 use super::diff::Changes;
-use super::{CoverageConfig, CoverageError, CoverageOutcome, Counts, FileCoverage, WorkspaceFile};
+use super::{Counts, CoverageConfig, CoverageError, CoverageOutcome, FileCoverage, WorkspaceFile};
 
 /// How many of the worst files the summary keeps.
 pub const WORST_FILES: usize = 10;
@@ -67,8 +68,14 @@ pub fn validate(cfg: &CoverageConfig, files: &[WorkspaceFile]) -> Result<(), Cov
         ("min-file-coverage", cfg.min_file_coverage),
         ("min-patch-coverage", cfg.min_patch_coverage),
     ];
-    let packages = cfg.packages.iter().map(|(k, v)| (format!("packages.\"{k}\""), *v));
-    let paths = cfg.paths.iter().map(|(k, v)| (format!("paths.\"{k}\""), *v));
+    let packages = cfg
+        .packages
+        .iter()
+        .map(|(k, v)| (format!("packages.\"{k}\""), *v));
+    let paths = cfg
+        .paths
+        .iter()
+        .map(|(k, v)| (format!("paths.\"{k}\""), *v));
     for (key, value) in named
         .iter()
         .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v)))
@@ -76,7 +83,9 @@ pub fn validate(cfg: &CoverageConfig, files: &[WorkspaceFile]) -> Result<(), Cov
         .chain(paths)
     {
         if !(0.0..=100.0).contains(&value) {
-            return Err(CoverageError::Config(format!("`{key}` is {value}: expected a percentage from 0 to 100")));
+            return Err(CoverageError::Config(format!(
+                "`{key}` is {value}: expected a percentage from 0 to 100"
+            )));
         }
     }
     let known: BTreeSet<&str> = files.iter().map(|f| f.package.as_str()).collect();
@@ -87,7 +96,9 @@ pub fn validate(cfg: &CoverageConfig, files: &[WorkspaceFile]) -> Result<(), Cov
         )));
     }
     if cfg.diff_base.is_some() && cfg.diff_file.is_some() {
-        return Err(CoverageError::Config("`diff-base` and `diff-file` exclude each other".to_owned()));
+        return Err(CoverageError::Config(
+            "`diff-base` and `diff-file` exclude each other".to_owned(),
+        ));
     }
     globs(cfg).map(|_| ())
 }
@@ -113,7 +124,10 @@ pub fn gate(
     coverage: &BTreeMap<String, FileCoverage>,
     changes: Option<&Changes>,
 ) -> Result<CoverageOutcome, CoverageError> {
-    let package_of: BTreeMap<&str, &str> = files.iter().map(|f| (f.rel_path.as_str(), f.package.as_str())).collect();
+    let package_of: BTreeMap<&str, &str> = files
+        .iter()
+        .map(|f| (f.rel_path.as_str(), f.package.as_str()))
+        .collect();
     let mut diagnostics = Vec::new();
     let mut notes = Vec::new();
     let mut summary = CoverageSummary {
@@ -136,7 +150,11 @@ pub fn gate(
     // Totals: RGC01 at the workspace manifest.
     let totals = [
         ("line", Some(summary.lines), cfg.min_line_coverage),
-        ("function", Some(summary.functions), cfg.min_function_coverage),
+        (
+            "function",
+            Some(summary.functions),
+            cfg.min_function_coverage,
+        ),
         ("branch", summary.branches, cfg.min_branch_coverage),
         ("region", summary.regions, cfg.min_region_coverage),
     ];
@@ -199,7 +217,10 @@ pub fn gate(
     for (pattern, matcher, min) in globs(cfg)? {
         let mut counts = Counts::default();
         let mut worst: Option<(&str, f64)> = None;
-        for (path, cov) in coverage.iter().filter(|(p, _)| matcher.is_match(p.as_str())) {
+        for (path, cov) in coverage
+            .iter()
+            .filter(|(p, _)| matcher.is_match(p.as_str()))
+        {
             let c = cov.line_counts();
             counts.add(c);
             if let Some(p) = c.percent()
@@ -263,13 +284,27 @@ pub fn gate(
         .take(WORST_FILES)
         .map(|(_, _, path)| FileSummary {
             path: path.clone(),
-            package: package_of.get(path.as_str()).copied().unwrap_or_default().to_owned(),
-            lines: coverage.get(path).map(FileCoverage::line_counts).unwrap_or_default(),
+            package: package_of
+                .get(path.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            lines: coverage
+                .get(path)
+                .map(FileCoverage::line_counts)
+                .unwrap_or_default(),
         })
         .collect();
 
     if let Some(changes) = changes {
-        patch(cfg, coverage, changes, &mut diagnostics, &mut notes, &mut summary);
+        patch(
+            cfg,
+            coverage,
+            changes,
+            &mut diagnostics,
+            &mut notes,
+            &mut summary,
+        );
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(CoverageOutcome {
@@ -296,12 +331,22 @@ fn patch(
     for (path, changed) in changes {
         patch.changed_lines += changed.len() as u64;
         // Changed files the reports do not know: no executable lines to count.
-        let Some(cov) = coverage.get(path) else { continue };
+        let Some(cov) = coverage.get(path) else {
+            continue;
+        };
         let mut range: Option<(u32, u32)> = None;
         let mut flush = |range: &mut Option<(u32, u32)>| {
             if let Some((first, last)) = range.take() {
-                let n = cov.lines.range(first..=last).filter(|(l, h)| **h == 0 && changed.contains(l)).count();
-                let what = if n == 1 { "changed line is".to_owned() } else { format!("{n} changed lines are") };
+                let n = cov
+                    .lines
+                    .range(first..=last)
+                    .filter(|(l, h)| **h == 0 && changed.contains(l))
+                    .count();
+                let what = if n == 1 {
+                    "changed line is".to_owned()
+                } else {
+                    format!("{n} changed lines are")
+                };
                 diagnostics.push(
                     Diagnostic::new(
                         &UncoveredChangedLines::META,
@@ -333,7 +378,8 @@ fn patch(
         flush(&mut range);
     }
     if patch.changed_lines == 0 {
-        notes.push("the diff changes no line of a workspace file: patch coverage passes".to_owned());
+        notes
+            .push("the diff changes no line of a workspace file: patch coverage passes".to_owned());
     } else if patch.lines.total == 0 {
         notes.push("the diff changes no line the coverage reports count as executable: patch coverage passes".to_owned());
     }
@@ -381,7 +427,11 @@ fn package_manifest(workspace_root: &Path, files: &[WorkspaceFile], package: &st
     // Walk up from the common directory to the nearest Cargo.toml.
     for len in (0..=common).rev() {
         let dir = first[..len].join("/");
-        let manifest = if dir.is_empty() { "Cargo.toml".to_owned() } else { format!("{dir}/Cargo.toml") };
+        let manifest = if dir.is_empty() {
+            "Cargo.toml".to_owned()
+        } else {
+            format!("{dir}/Cargo.toml")
+        };
         if workspace_root.join(&manifest).is_file() {
             return manifest;
         }
@@ -401,5 +451,9 @@ pub fn fmt_pct(pct: f64, min: f64) -> String {
 }
 
 fn fmt_min(min: f64) -> String {
-    if min.fract() == 0.0 { format!("{min:.0}%") } else { format!("{min}%") }
+    if min.fract() == 0.0 {
+        format!("{min:.0}%")
+    } else {
+        format!("{min}%")
+    }
 }

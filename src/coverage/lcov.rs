@@ -34,7 +34,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
             continue;
         }
         if line == "end_of_record" {
-            let (name, mut cov) = current.take().ok_or_else(|| bad("`SF:<path>` before `end_of_record`"))?;
+            let (name, mut cov) = current
+                .take()
+                .ok_or_else(|| bad("`SF:<path>` before `end_of_record`"))?;
             if let (Some(found), Some(hit)) = std::mem::take(&mut stated)
                 && hit <= found
             {
@@ -93,7 +95,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         cov.functions.entry((start, 0)).or_insert(0);
                     }
                     "FNDA" => {
-                        let Some((hits, name)) = value.split_once(',').and_then(|(h, n)| Some((parse_hits(h)?, n)))
+                        let Some((hits, name)) = value
+                            .split_once(',')
+                            .and_then(|(h, n)| Some((parse_hits(h)?, n)))
                         else {
                             return Err(bad("`FNDA:<hits>,<name>`"));
                         };
@@ -132,13 +136,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                             return Err(bad("`BRDA:<line>,<block>,<branch>,<taken>`"));
                         };
                         let Ok(l) = l.parse::<u32>() else {
-                            return Err(bad("`BRDA:<line>,<block>,<branch>,<taken>` with a line number"));
+                            return Err(bad(
+                                "`BRDA:<line>,<block>,<branch>,<taken>` with a line number",
+                            ));
                         };
                         let taken = match *taken {
                             "-" => false,
-                            t => parse_hits(t).ok_or_else(|| bad("`BRDA` taken count: a number or `-`"))? > 0,
+                            t => {
+                                parse_hits(t)
+                                    .ok_or_else(|| bad("`BRDA` taken count: a number or `-`"))?
+                                    > 0
+                            }
                         };
-                        let e = cov.branches.entry((l, format!("{block},{branch}"))).or_insert(false);
+                        let e = cov
+                            .branches
+                            .entry((l, format!("{block},{branch}")))
+                            .or_insert(false);
                         *e |= taken;
                     }
                     "LF" | "LH" => {
@@ -175,7 +188,10 @@ fn parse_hits(s: &str) -> Option<u64> {
     if s.parse::<i64>().is_ok() {
         return Some(0);
     }
-    s.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| if f > 0.0 { f.ceil() as u64 } else { 0 })
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(|f| if f > 0.0 { f.ceil() as u64 } else { 0 })
 }
 
 #[cfg(test)]
@@ -197,7 +213,10 @@ mod tests {
         let text = "SF:/x/src/lib.rs\nDA:3,2\nDA:four,1\nend_of_record\n";
         let err = parse(Path::new("cov.lcov"), text).expect_err("malformed");
         let msg = err.to_string();
-        assert!(msg.contains("cov.lcov") && msg.contains("line 3") && msg.contains("DA:<line>,<hits>"), "{msg}");
+        assert!(
+            msg.contains("cov.lcov") && msg.contains("line 3") && msg.contains("DA:<line>,<hits>"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -167,7 +167,8 @@ fn line_coverage(segments: &[Segment]) -> BTreeMap<u32, u64> {
         let is_start = |s: &&Segment| !s.5 && s.3 && s.4;
         let min_region_count = on_line.iter().filter(is_start).take(2).count();
         let start_of_skipped = on_line.first().is_some_and(|s| !s.3 && s.4);
-        let mut mapped = !start_of_skipped && (wrapped.is_some_and(|w| w.3) || min_region_count > 0);
+        let mut mapped =
+            !start_of_skipped && (wrapped.is_some_and(|w| w.3) || min_region_count > 0);
         mapped |= on_line.iter().any(|s| s.4 && s.3);
         if mapped {
             let mut count = wrapped.map_or(0, |w| w.2);
@@ -198,7 +199,8 @@ fn branch_coverage(branches: &[Branch]) -> BTreeMap<(u32, String), bool> {
 
 /// The line of the first mention of `needle` in `text`, for error messages.
 fn line_of(text: &str, needle: &str) -> usize {
-    text.find(needle).map_or(1, |pos| text[..pos].matches('\n').count() + 1)
+    text.find(needle)
+        .map_or(1, |pos| text[..pos].matches('\n').count() + 1)
 }
 
 #[cfg(test)]
@@ -208,14 +210,23 @@ mod tests {
     #[test]
     fn malformed_names_file_and_line() {
         let text = "{\n  \"data\": [{\"files\": [\n    {\"filename\": \"a.rs\", \"segments\": [[1, 2, \"x\", true, true, false]]}\n  ]}]\n}";
-        let msg = parse(Path::new("cov.json"), text).expect_err("bad").to_string();
-        assert!(msg.contains("cov.json") && msg.contains("line 3") && msg.contains("llvm-cov export JSON"), "{msg}");
+        let msg = parse(Path::new("cov.json"), text)
+            .expect_err("bad")
+            .to_string();
+        assert!(
+            msg.contains("cov.json")
+                && msg.contains("line 3")
+                && msg.contains("llvm-cov export JSON"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn summary_only_export_is_rejected() {
         let text = "{\"data\": [{\"files\": [\n{\"filename\": \"a.rs\", \"summary\": {}}]}]}";
-        let msg = parse(Path::new("s.json"), text).expect_err("no segments").to_string();
+        let msg = parse(Path::new("s.json"), text)
+            .expect_err("no segments")
+            .to_string();
         assert!(msg.contains("line 2") && msg.contains("segments"), "{msg}");
     }
 

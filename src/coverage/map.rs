@@ -29,7 +29,13 @@ pub struct MappedReport {
     pub unmatched: Vec<String>,
 }
 
-const FOREIGN: &[&str] = &["/.cargo/registry/", "/.cargo/git/", "/rustc/", "/.rustup/toolchains/", "/target/"];
+const FOREIGN: &[&str] = &[
+    "/.cargo/registry/",
+    "/.cargo/git/",
+    "/rustc/",
+    "/.rustup/toolchains/",
+    "/target/",
+];
 
 impl PathMapper {
     pub fn new(workspace_root: &Path, rel_paths: &[&str]) -> PathMapper {
@@ -157,22 +163,43 @@ mod tests {
     fn mapper() -> PathMapper {
         PathMapper::new(
             Path::new("/work/ws"),
-            &["src/lib.rs", "crates/a/src/lib.rs", "crates/b/src/lib.rs", "crates/a/src/domain/order.rs"],
+            &[
+                "src/lib.rs",
+                "crates/a/src/lib.rs",
+                "crates/b/src/lib.rs",
+                "crates/a/src/domain/order.rs",
+            ],
         )
     }
 
     #[test]
     fn maps_absolute_relative_and_foreign_paths() {
         let m = mapper();
-        assert_eq!(m.resolve("/work/ws/src/lib.rs").map(|r| r.0).as_deref(), Some("src/lib.rs"));
-        assert_eq!(m.resolve("./crates/a/src/lib.rs").map(|r| r.0).as_deref(), Some("crates/a/src/lib.rs"));
         assert_eq!(
-            m.resolve("/home/ci/build/crates/b/src/lib.rs").map(|r| r.0).as_deref(),
+            m.resolve("/work/ws/src/lib.rs").map(|r| r.0).as_deref(),
+            Some("src/lib.rs")
+        );
+        assert_eq!(
+            m.resolve("./crates/a/src/lib.rs").map(|r| r.0).as_deref(),
+            Some("crates/a/src/lib.rs")
+        );
+        assert_eq!(
+            m.resolve("/home/ci/build/crates/b/src/lib.rs")
+                .map(|r| r.0)
+                .as_deref(),
             Some("crates/b/src/lib.rs")
         );
-        assert_eq!(m.resolve(r"C:\build\a\src\domain\order.rs").map(|r| r.0).as_deref(), Some("crates/a/src/domain/order.rs"));
+        assert_eq!(
+            m.resolve(r"C:\build\a\src\domain\order.rs")
+                .map(|r| r.0)
+                .as_deref(),
+            Some("crates/a/src/domain/order.rs")
+        );
         // A path relative to crate a: only one candidate ends in domain/order.rs.
-        assert_eq!(m.resolve("src/domain/order.rs").map(|r| r.0).as_deref(), Some("crates/a/src/domain/order.rs"));
+        assert_eq!(
+            m.resolve("src/domain/order.rs").map(|r| r.0).as_deref(),
+            Some("crates/a/src/domain/order.rs")
+        );
     }
 
     #[test]
@@ -181,7 +208,10 @@ mod tests {
         // crates/a/src/lib.rs and crates/b/src/lib.rs share the same suffix as
         // src/lib.rs, but src/lib.rs itself matches "x/src/lib.rs" as well: tie.
         assert_eq!(m.resolve("/elsewhere/x/src/lib.rs"), None);
-        assert_eq!(m.resolve("/home/u/.cargo/registry/src/idx/serde-1.0/src/lib.rs"), None);
+        assert_eq!(
+            m.resolve("/home/u/.cargo/registry/src/idx/serde-1.0/src/lib.rs"),
+            None
+        );
         assert_eq!(m.resolve("/work/ws/src/main.rs"), None);
     }
 

@@ -17,6 +17,8 @@ pub mod gate;
 pub mod lcov;
 pub mod llvm_json;
 pub mod map;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -87,13 +89,23 @@ pub struct CoverageOutcome {
 #[derive(Debug)]
 pub enum CoverageError {
     /// A file could not be read.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A report or diff is malformed at `line` (1-based).
-    Malformed { path: PathBuf, line: usize, expected: String },
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        expected: String,
+    },
     /// The content matches none of the supported formats.
     UnknownFormat { path: PathBuf },
     /// None of the reports' files is a file of the workspace.
-    NoWorkspaceFile { reports: Vec<PathBuf>, sample: Vec<String> },
+    NoWorkspaceFile {
+        reports: Vec<PathBuf>,
+        sample: Vec<String>,
+    },
     /// `[coverage]` is inconsistent (percent out of range, bad glob, ...).
     Config(String),
     /// git failed: not a repository, unknown ref, git missing.
@@ -103,9 +115,19 @@ pub enum CoverageError {
 impl fmt::Display for CoverageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CoverageError::Io { path, source } => write!(f, "cannot read `{}`: {source}", path.display()),
-            CoverageError::Malformed { path, line, expected } => {
-                write!(f, "malformed coverage input `{}` at line {line}: expected {expected}", path.display())
+            CoverageError::Io { path, source } => {
+                write!(f, "cannot read `{}`: {source}", path.display())
+            }
+            CoverageError::Malformed {
+                path,
+                line,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "malformed coverage input `{}` at line {line}: expected {expected}",
+                    path.display()
+                )
             }
             CoverageError::UnknownFormat { path } => write!(
                 f,
@@ -113,8 +135,15 @@ impl fmt::Display for CoverageError {
                 path.display()
             ),
             CoverageError::NoWorkspaceFile { reports, sample } => {
-                let names: Vec<String> = reports.iter().map(|p| format!("`{}`", p.display())).collect();
-                write!(f, "coverage report {} covers no file of the workspace", names.join(", "))?;
+                let names: Vec<String> = reports
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect();
+                write!(
+                    f,
+                    "coverage report {} covers no file of the workspace",
+                    names.join(", ")
+                )?;
                 if !sample.is_empty() {
                     write!(f, " (it names files such as {})", sample.join(", "))?;
                 }
@@ -208,21 +237,31 @@ impl FileCoverage {
         if let Some(stated) = self.stated_lines {
             return stated;
         }
-        Counts::new(self.lines.values().filter(|&&h| h > 0).count() as u64, self.lines.len() as u64)
+        Counts::new(
+            self.lines.values().filter(|&&h| h > 0).count() as u64,
+            self.lines.len() as u64,
+        )
     }
 
     pub fn function_counts(&self) -> Counts {
-        Counts::new(self.functions.values().filter(|&&h| h > 0).count() as u64, self.functions.len() as u64)
+        Counts::new(
+            self.functions.values().filter(|&&h| h > 0).count() as u64,
+            self.functions.len() as u64,
+        )
     }
 
     pub fn branch_counts(&self) -> Counts {
-        Counts::new(self.branches.values().filter(|&&t| t).count() as u64, self.branches.len() as u64)
+        Counts::new(
+            self.branches.values().filter(|&&t| t).count() as u64,
+            self.branches.len() as u64,
+        )
     }
 
     /// Merges another report's view of the same file: a line, function or
     /// branch is covered if any report covers it.
     pub fn merge(&mut self, other: &FileCoverage) {
-        let fresh = self.lines.is_empty() && self.functions.is_empty() && self.stated_lines.is_none();
+        let fresh =
+            self.lines.is_empty() && self.functions.is_empty() && self.stated_lines.is_none();
         self.stated_lines = if fresh { other.stated_lines } else { None };
         for (&line, &hits) in &other.lines {
             let e = self.lines.entry(line).or_insert(0);
@@ -238,7 +277,13 @@ impl FileCoverage {
         }
         // Regions cannot be matched one by one across reports: keep the best.
         self.regions = match (self.regions, other.regions) {
-            (Some(a), Some(b)) => Some(if b.covered * a.total.max(1) > a.covered * b.total.max(1) { b } else { a }),
+            (Some(a), Some(b)) => {
+                Some(if b.covered * a.total.max(1) > a.covered * b.total.max(1) {
+                    b
+                } else {
+                    a
+                })
+            }
             (a, b) => a.or(b),
         };
     }
@@ -271,7 +316,11 @@ pub fn detect_format(text: &str) -> Option<Format> {
         Some(Format::LlvmJson)
     } else if head.starts_with('<') {
         Some(Format::Cobertura)
-    } else if head.lines().take(50).any(|l| l.starts_with("SF:") || l.starts_with("TN:")) {
+    } else if head
+        .lines()
+        .take(50)
+        .any(|l| l.starts_with("SF:") || l.starts_with("TN:"))
+    {
         Some(Format::Lcov)
     } else {
         None
@@ -284,7 +333,9 @@ pub fn parse_report(path: &Path, text: &str) -> Result<Report, CoverageError> {
         Some(Format::Lcov) => lcov::parse(path, text),
         Some(Format::Cobertura) => cobertura::parse(path, text),
         Some(Format::LlvmJson) => llvm_json::parse(path, text),
-        None => Err(CoverageError::UnknownFormat { path: path.to_owned() }),
+        None => Err(CoverageError::UnknownFormat {
+            path: path.to_owned(),
+        }),
     }
 }
 
@@ -296,7 +347,11 @@ pub(crate) fn read_text(path: &Path) -> Result<String, CoverageError> {
 }
 
 /// Reads the reports and the diff of `cfg`, and gates them.
-pub fn run(cfg: &CoverageConfig, workspace_root: &Path, files: &[WorkspaceFile]) -> Result<CoverageOutcome, CoverageError> {
+pub fn run(
+    cfg: &CoverageConfig,
+    workspace_root: &Path,
+    files: &[WorkspaceFile],
+) -> Result<CoverageOutcome, CoverageError> {
     gate::validate(cfg, files)?;
     if cfg.reports.is_empty() {
         return Err(CoverageError::Config("no coverage report given".to_owned()));
@@ -334,7 +389,11 @@ pub fn run(cfg: &CoverageConfig, workspace_root: &Path, files: &[WorkspaceFile])
         notes.push(format!(
             "{} coverage report entr{} match no workspace file: {}",
             unmatched.len(),
-            if unmatched.len() == 1 { "y does" } else { "ies do" },
+            if unmatched.len() == 1 {
+                "y does"
+            } else {
+                "ies do"
+            },
             unmatched.join(", ")
         ));
     }
