@@ -184,7 +184,7 @@ impl Counts {
     }
 
     pub fn missed(self) -> u64 {
-        self.total - self.covered
+        self.total.saturating_sub(self.covered)
     }
 
     pub fn add(&mut self, other: Counts) {
