@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod engine;
 pub mod output;
 pub mod suppress;

@@ -7,7 +7,7 @@ use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
 use crate::rules::sql_concatenation::SqlConcatenation;
 use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::wildcard_error_match::WildcardErrorMatch;
-use crate::rules::{meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
+use crate::rules::{coverage, meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
 
 /// Rules with syntax hooks, in code order.
 static RULES: &[&dyn Rule] = &[
@@ -26,6 +26,10 @@ static DRIVER: &[&RuleMeta] = &[
     &meta::UnusedSuppression::META,
     &meta::InvalidSuppression::META,
     &meta::InternalError::META,
+    &coverage::CoverageBelowThreshold::META,
+    &coverage::FileCoverageBelowThreshold::META,
+    &coverage::PatchCoverageBelowThreshold::META,
+    &coverage::UncoveredChangedLines::META,
 ];
 
 /// Every rule with syntax hooks.

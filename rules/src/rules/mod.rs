@@ -1,6 +1,7 @@
 //! One file per rule, plus the facts modules that cross-file rules share.
 
 pub mod call_graph;
+pub mod coverage;
 pub mod error_as_string;
 pub mod error_facts;
 pub mod error_variant_erased;
