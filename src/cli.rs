@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Check a workspace, directory or file and decide the gate.
     Check(CheckArgs),
+    /// Record today's findings in a baseline file, so that `check --baseline`
+    /// reports and gates only new ones.
+    Baseline(BaselineArgs),
     /// Print one rule's documentation.
     Rule {
         /// A code (`RG101`) or name (`unsafe-in-business-logic`).
@@ -67,6 +70,42 @@ pub struct CheckArgs {
     /// Print where the time went on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// SARIF `automationDetails.id`, the GitHub code scanning category
+    /// (default: the configuration's `sarif-category`, else `rustgate/`).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+    /// Report and gate only findings that are not in this baseline file
+    /// (written by `rustgate baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the `--baseline` file without the findings that are fixed.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+    /// Only findings on lines changed since `git merge-base REF HEAD` (working
+    /// tree included) gate the run; the others are still reported.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// With `--diff-base`: report only the findings on changed lines.
+    #[arg(long, requires = "diff_base")]
+    pub only_new: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Files or directories to check (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// The baseline file to write.
+    #[arg(short, long, default_value = "rustgate-baseline.json")]
+    pub output: PathBuf,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Enable only these rules (codes, prefixes such as `RG2`, or names; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Disable these rules, in addition to the configuration's `ignore`.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -86,6 +125,7 @@ pub fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => record_baseline(args),
         Command::Rule { rule } => match registry::find(&rule) {
             Some(meta) => {
                 let mut out = std::io::stdout().lock();
@@ -163,7 +203,7 @@ fn check(args: CheckArgs) -> ExitCode {
             Some(o) if !o.1.as_os_str().is_empty() => outputs.push(o),
             _ => {
                 eprintln!(
-                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github"
+                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary"
                 );
                 return ExitCode::from(2);
             }
@@ -186,7 +226,7 @@ fn check(args: CheckArgs) -> ExitCode {
             fail_on: args.fail_on,
         },
     };
-    let run = match engine::run(&options) {
+    let mut run = match engine::run(&options) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("rustgate: {e}");
@@ -195,6 +235,13 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     for notice in &run.notices {
         eprintln!("rustgate: {notice}");
+    }
+    if let Some(category) = &args.sarif_category {
+        run.config.sarif_category = Some(category.clone());
+    }
+    if let Err(e) = new_code_only(&args, &mut run) {
+        eprintln!("rustgate: {e}");
+        return ExitCode::from(2);
     }
     let output_start = std::time::Instant::now();
     let stdout = std::io::stdout();
@@ -242,6 +289,81 @@ fn check(args: CheckArgs) -> ExitCode {
         ExitCode::from(2)
     } else if run.gate_failed() && !args.exit_zero {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `--baseline`, `--update-baseline`, `--diff-base` and `--only-new`.
+fn new_code_only(args: &CheckArgs, run: &mut engine::Run) -> Result<(), String> {
+    if let Some(path) = &args.baseline {
+        let baseline = crate::baseline::Baseline::read(path)?;
+        let applied = baseline.apply(run);
+        if applied.matched > 0 {
+            eprintln!(
+                "rustgate: {} baselined finding{} not reported ({})",
+                applied.matched,
+                if applied.matched == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        if !applied.fixed.is_empty() {
+            let n = applied.fixed.len();
+            if args.update_baseline {
+                applied.updated.write(path)?;
+                eprintln!(
+                    "rustgate: removed {n} fixed finding{} from {}",
+                    if n == 1 { "" } else { "s" },
+                    path.display()
+                );
+            } else {
+                eprintln!(
+                    "rustgate: {n} baselined finding{} fixed; run with --update-baseline to remove {} from {}",
+                    if n == 1 { " is" } else { "s are" },
+                    if n == 1 { "it" } else { "them" },
+                    path.display()
+                );
+            }
+        } else if args.update_baseline {
+            applied.updated.write(path)?;
+        }
+    }
+    if let Some(base) = &args.diff_base {
+        crate::baseline::diff_base(run, base, args.only_new)?;
+    }
+    Ok(())
+}
+
+fn record_baseline(args: BaselineArgs) -> ExitCode {
+    let options = RunOptions {
+        paths: args.paths,
+        config: args.config,
+        overrides: Overrides {
+            select: args.select,
+            ignore: args.ignore,
+            fail_on: None,
+        },
+    };
+    let run = match engine::run(&options) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("rustgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let baseline = crate::baseline::Baseline::record(&run);
+    if let Err(e) = baseline.write(&args.output) {
+        eprintln!("rustgate: {e}");
+        return ExitCode::from(2);
+    }
+    let n = baseline.findings.len();
+    eprintln!(
+        "rustgate: recorded {n} finding{} in {}",
+        if n == 1 { "" } else { "s" },
+        args.output.display()
+    );
+    if run.internal_error {
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }

@@ -38,6 +38,7 @@ const DRIVER_KEYS: &[&str] = &[
     "require-suppression-reason",
     "business-logic",
     "coverage",
+    "sarif-category",
 ];
 
 /// `[business-logic]`.
@@ -65,6 +66,8 @@ pub struct Config {
     pub settings: Settings,
     /// The raw `[coverage]` table, resolved by the coverage gate.
     pub coverage: Option<toml::Table>,
+    /// SARIF `automationDetails.id` (GitHub code scanning category).
+    pub sarif_category: Option<String>,
 }
 
 /// What the command line adds to or overrides in the file.
@@ -178,6 +181,7 @@ pub fn resolve(
     let mut require_reason = false;
     let mut business = BusinessLogicOptions::default();
     let mut coverage = None;
+    let mut sarif_category = None;
 
     for (key, value) in table {
         let value_err =
@@ -206,6 +210,9 @@ pub fn resolve(
                 toml::Value::Table(t) => coverage = Some(t),
                 _ => return Err(err("`coverage` must be a table".into())),
             },
+            "sarif-category" => {
+                sarif_category = Some(String::deserialize(value).map_err(value_err)?)
+            }
             k if Settings::SECTIONS.contains(&k) => {
                 settings_table.insert(key, value);
             }
@@ -291,6 +298,7 @@ pub fn resolve(
         business_exclude: globs(&business.exclude, "business-logic.exclude").map_err(&err)?,
         settings,
         coverage,
+        sarif_category,
     })
 }
 

@@ -68,6 +68,8 @@ pub struct Run {
     pub notices: Vec<String>,
     /// A rule or the checker panicked: exit code 2.
     pub internal_error: bool,
+    /// `--diff-base`: only findings touching these lines (by path) gate the run.
+    pub gate_lines: Option<crate::coverage::diff::Changes>,
 }
 
 impl Run {
@@ -78,7 +80,23 @@ impl Run {
 
     /// Whether any active finding reaches `fail-on`.
     pub fn gate_failed(&self) -> bool {
-        self.active().any(|d| d.severity >= self.config.fail_on)
+        self.active()
+            .any(|d| d.severity >= self.config.fail_on && self.gates(d))
+    }
+
+    /// Whether `d` may fail the gate: always, unless `--diff-base` limits the
+    /// gate to changed lines and neither its lines nor its flow touch one.
+    pub fn gates(&self, d: &Diagnostic) -> bool {
+        let Some(changes) = &self.gate_lines else {
+            return true;
+        };
+        let touches = |l: &rustgate_rules::Location| {
+            changes.get(&l.path).is_some_and(|lines| {
+                let end = l.span.end.line.max(l.span.start.line);
+                lines.range(l.span.start.line..=end).next().is_some()
+            })
+        };
+        touches(&d.primary) || d.flow.iter().any(|f| touches(&f.location))
     }
 }
 
@@ -202,6 +220,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings,
         notices,
         internal_error,
+        gate_lines: None,
     })
 }
 

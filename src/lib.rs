@@ -1,10 +1,12 @@
 //! rustgate, the driver: command line, configuration, workspace discovery and
 //! walk, the run, and the output formats. The rules live in `rustgate-rules`.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod coverage;
 pub mod engine;
+pub mod fingerprint;
 pub mod output;
 pub mod suppress;
 pub mod workspace;

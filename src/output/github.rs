@@ -2,36 +2,67 @@
 
 use std::io::{self, Write};
 
-use rustgate_rules::Severity;
+use rustgate_rules::{Diagnostic, Severity};
 
 use crate::engine::Run;
 
+/// GitHub shows at most this many annotations of each kind per step.
+pub const MAX_PER_KIND: usize = 10;
+
+/// The most severe findings as annotations (at most [`MAX_PER_KIND`] errors,
+/// warnings and notices), then a notice counting the rest.
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
-    for d in run.active() {
-        let command = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
+    let (prefix, _) = super::repo_root(run);
+    let total = run.active().count();
+    let mut shown = 0;
+    for severity in Severity::ALL {
+        // Keep one notice for the closing line.
+        let cap = match severity {
+            Severity::Note => MAX_PER_KIND - 1,
+            _ => MAX_PER_KIND,
         };
-        let s = d.primary.span;
-        let mut message = d.message.clone();
-        if let Some(help) = &d.help {
-            message.push_str("\nhelp: ");
-            message.push_str(help);
+        for d in run.active().filter(|d| d.severity == severity).take(cap) {
+            annotation(d, &prefix, w)?;
+            shown += 1;
         }
+    }
+    if shown < total {
         writeln!(
             w,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&d.primary.path),
-            s.start.line,
-            s.start.column,
-            s.end.line,
-            s.end.column.min(s.start.column.max(1) + 10_000),
-            escape_property(&format!("{} {}", d.rule.code, d.rule.name)),
-            escape_data(&message)
+            "::notice title=rustgate::{}",
+            escape_data(&format!(
+                "{} more finding{} not annotated here (GitHub shows {MAX_PER_KIND} per kind): see the job summary and code scanning",
+                total - shown,
+                if total - shown == 1 { " is" } else { "s are" }
+            ))
         )?;
     }
     Ok(())
+}
+
+fn annotation(d: &Diagnostic, prefix: &str, w: &mut dyn Write) -> io::Result<()> {
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let s = d.primary.span;
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    writeln!(
+        w,
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        escape_property(&format!("{prefix}{}", d.primary.path)),
+        s.start.line,
+        s.start.column,
+        s.end.line,
+        s.end.column.min(s.start.column.max(1) + 10_000),
+        escape_property(&format!("{} {}", d.rule.code, d.rule.name)),
+        escape_data(&message)
+    )
 }
 
 /// Escapes a message as GitHub's toolkit does (`%`, CR, LF).

@@ -12,6 +12,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod summary;
 
 /// An output format for `--format` and `--output FORMAT=PATH`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -26,6 +27,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// A Markdown report for GitHub's job summary ($GITHUB_STEP_SUMMARY).
+    Summary,
 }
 
 impl Format {
@@ -42,6 +45,7 @@ pub fn render(format: Format, run: &Run, w: &mut dyn Write, color: bool) -> io::
         Format::Json => json::render(run, w),
         Format::Sarif => sarif::render(run, w),
         Format::Github => github::render(run, w),
+        Format::Summary => summary::render(run, w),
     }
 }
 
@@ -77,4 +81,30 @@ pub fn counts_text(run: &Run) -> String {
 /// Active findings, in output order.
 pub fn active(run: &Run) -> Vec<&Diagnostic> {
     run.active().collect()
+}
+
+/// In GitHub Actions, paths are relative to the repository
+/// (`$GITHUB_WORKSPACE`), which may be above the checked workspace: the
+/// prefix from the repository to the workspace root (`""` or `"dir/"`) and the
+/// repository root. Outside Actions: `("", run.root)`.
+pub fn repo_root(run: &Run) -> (String, std::path::PathBuf) {
+    let outside = || (String::new(), run.root.clone());
+    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE").filter(|v| !v.is_empty()) else {
+        return outside();
+    };
+    let Ok(ws) = std::fs::canonicalize(ws) else {
+        return outside();
+    };
+    match run.root.strip_prefix(&ws) {
+        Ok(rel) => {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let prefix = if rel.is_empty() {
+                rel
+            } else {
+                format!("{}/", rel.trim_end_matches('/'))
+            };
+            (prefix, ws)
+        }
+        Err(_) => outside(),
+    }
 }

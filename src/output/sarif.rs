@@ -3,10 +3,11 @@
 
 use std::io::{self, Write};
 
-use rustgate_rules::{Location, RuleMeta, Severity, registry};
+use rustgate_rules::{Diagnostic, Location, RuleMeta, Severity, registry};
 use serde_json::{Value, json};
 
 use crate::engine::Run;
+use crate::fingerprint;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/rustgate/rustgate";
@@ -46,6 +47,11 @@ fn rule_descriptor(rule: &RuleMeta) -> Value {
 }
 
 pub fn physical_location(l: &Location) -> Value {
+    physical_location_in(l, "")
+}
+
+/// A location whose path is relative to the repository (`prefix` + path).
+pub fn physical_location_in(l: &Location, prefix: &str) -> Value {
     let mut region = json!({
         "startLine": l.span.start.line.max(1),
         "startColumn": l.span.start.column.max(1),
@@ -63,7 +69,10 @@ pub fn physical_location(l: &Location) -> Value {
     }
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": encode_uri(&l.path), "uriBaseId": "%SRCROOT%" },
+            "artifactLocation": {
+                "uri": encode_uri(&format!("{prefix}{}", l.path)),
+                "uriBaseId": "%SRCROOT%",
+            },
             "region": region,
         }
     })
@@ -83,47 +92,165 @@ pub fn encode_uri(path: &str) -> String {
     out
 }
 
+/// GitHub code scanning's limits per run.
+pub const MAX_RESULTS: usize = 25_000;
+pub const MAX_GZIPPED_BYTES: usize = 10 * 1000 * 1000;
+
+/// The default `automationDetails.id`: the category `rustgate`.
+pub const DEFAULT_CATEGORY: &str = "rustgate/";
+
+fn result(d: &Diagnostic, rules: &[&RuleMeta], fingerprint: &str, prefix: &str) -> Value {
+    let loc = |l: &Location| physical_location_in(l, prefix);
+    let mut result = json!({
+        "ruleId": d.rule.code,
+        "ruleIndex": rules.iter().position(|r| r.code == d.rule.code).unwrap_or(0),
+        "level": level(d.severity),
+        "message": { "text": match &d.help {
+            Some(help) => format!("{}\nhelp: {help}", d.message),
+            None => d.message.clone(),
+        } },
+        "locations": [loc(&d.primary)],
+        "partialFingerprints": { "rustgate/v1": fingerprint },
+    });
+    if !d.labels.is_empty() {
+        result["relatedLocations"] = d
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut related = loc(&l.location);
+                related["id"] = json!(i + 1);
+                related["message"] = json!({ "text": l.message });
+                related
+            })
+            .collect();
+    }
+    if !d.flow.is_empty() {
+        let steps: Vec<Value> = d
+            .flow
+            .iter()
+            .map(|step| {
+                let mut location = loc(&step.location);
+                location["message"] = json!({ "text": step.message });
+                json!({ "location": location })
+            })
+            .collect();
+        result["codeFlows"] = json!([{ "threadFlows": [{ "locations": steps }] }]);
+    }
+    if let Some(s) = &d.suppressed {
+        result["suppressions"] = json!([{ "kind": "inSource", "justification": s.justification }]);
+    }
+    result
+}
+
+/// Indices of the findings to emit: all, or past GitHub's result limit the
+/// most severe (in output order).
+fn keep_most_severe(diagnostics: &[Diagnostic], max: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..diagnostics.len()).collect();
+    if order.len() > max {
+        // Active before suppressed, then by severity; stable keeps output order.
+        order.sort_by_key(|&i| {
+            let d = &diagnostics[i];
+            (d.suppressed.is_some(), std::cmp::Reverse(d.severity))
+        });
+        order.truncate(max);
+        order.sort_unstable();
+    }
+    order
+}
+
+fn gzipped_len(bytes: &[u8]) -> usize {
+    use flate2::{Compression, write::GzEncoder};
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    if enc.write_all(bytes).is_err() {
+        return usize::MAX;
+    }
+    enc.finish().map_or(usize::MAX, |v| v.len())
+}
+
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
+    render_with_limits(run, w, MAX_RESULTS, MAX_GZIPPED_BYTES)
+}
+
+/// [`render`] with GitHub's limits as parameters (tests use small ones).
+pub fn render_with_limits(
+    run: &Run,
+    w: &mut dyn Write,
+    max_results: usize,
+    max_gzipped: usize,
+) -> io::Result<()> {
     let rules = registry::all();
-    let results: Vec<Value> = run
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let mut result = json!({
-                "ruleId": d.rule.code,
-                "ruleIndex": rules.iter().position(|r| r.code == d.rule.code).unwrap_or(0),
-                "level": level(d.severity),
-                "message": { "text": match &d.help {
-                    Some(help) => format!("{}\nhelp: {help}", d.message),
-                    None => d.message.clone(),
-                } },
-                "locations": [physical_location(&d.primary)],
-            });
-            if !d.labels.is_empty() {
-                result["relatedLocations"] = d
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let mut loc = physical_location(&l.location);
-                        loc["id"] = json!(i + 1);
-                        loc["message"] = json!({ "text": l.message });
-                        loc
-                    })
-                    .collect();
-            }
-            if let Some(s) = &d.suppressed {
-                result["suppressions"] =
-                    json!([{ "kind": "inSource", "justification": s.justification }]);
-            }
-            result
-        })
-        .collect();
+    let (prefix, repo) = super::repo_root(run);
+    let prints = fingerprint::compute(&run.root, &run.diagnostics);
+    let mut keep = keep_most_severe(&run.diagnostics, max_results);
+    let mut doc;
+    loop {
+        let results: Vec<Value> = keep
+            .iter()
+            .map(|&i| result(&run.diagnostics[i], &rules, &prints[i].located, &prefix))
+            .collect();
+        doc = document(
+            run,
+            &rules,
+            &prefix,
+            &repo,
+            results,
+            run.diagnostics.len() - keep.len(),
+        );
+        let text = serde_json::to_vec_pretty(&doc)?;
+        if keep.is_empty() || text.len() <= max_gzipped || gzipped_len(&text) <= max_gzipped {
+            break;
+        }
+        // Too big: drop the least severe quarter of what is left and retry.
+        let n = keep.len() - keep.len().div_ceil(4);
+        keep = keep_most_severe(&run.diagnostics, n);
+    }
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+fn document(
+    run: &Run,
+    rules: &[&RuleMeta],
+    prefix: &str,
+    repo: &std::path::Path,
+    results: Vec<Value>,
+    omitted: usize,
+) -> Value {
     let root_uri = format!(
         "file://{}/",
-        encode_uri(&run.root.to_string_lossy()).trim_end_matches('/')
+        encode_uri(&repo.to_string_lossy()).trim_end_matches('/')
     );
-    let doc = json!({
+    let mut notifications: Vec<Value> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "RG901")
+        .map(|d| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("{}: {}", d.primary.path, d.message) },
+                "locations": [physical_location_in(&d.primary, prefix)],
+                "descriptor": { "id": d.rule.code },
+            })
+        })
+        .collect();
+    if omitted > 0 {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "{omitted} of {} findings were left out to stay within GitHub code scanning's limits ({MAX_RESULTS} results, 10 MB gzipped); the most severe were kept",
+                run.diagnostics.len()
+            ) },
+            "descriptor": { "id": "rustgate/results-omitted" },
+        }));
+    }
+    let category = run
+        .config
+        .sarif_category
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .unwrap_or(DEFAULT_CATEGORY);
+    json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -133,11 +260,14 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
                 "informationUri": INFORMATION_URI,
                 "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
             }},
+            "automationDetails": { "id": category },
+            "invocations": [{
+                "executionSuccessful": !run.internal_error,
+                "toolExecutionNotifications": notifications,
+            }],
             "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri } },
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    });
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    })
 }

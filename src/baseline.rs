@@ -1,0 +1,167 @@
+//! Gating new code only: the baseline file (`rustgate baseline`,
+//! `check --baseline`) and `--diff-base`.
+//!
+//! A baseline records findings by rule and content fingerprint
+//! ([`crate::fingerprint`]). A finding matches an entry with the same rule and
+//! fingerprint, preferring one at the same path, so line shifts and file moves
+//! of unchanged code do not bring baselined findings back.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Run;
+use crate::fingerprint;
+
+/// Bumped on any incompatible change of the file.
+pub const VERSION: u32 = 1;
+
+/// `rustgate-baseline.json`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+/// One recorded finding. `line` and `message` are for readers only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub rule: String,
+    pub path: String,
+    pub fingerprint: String,
+    #[serde(default)]
+    pub line: u32,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// What applying a baseline did to a run.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Findings hidden because the baseline has them.
+    pub matched: usize,
+    /// Baseline entries no finding matched any more: fixed (or edited).
+    pub fixed: Vec<Entry>,
+    /// The baseline as `--update-baseline` writes it: the matched entries at
+    /// their current place, fixed ones dropped, new findings not added.
+    pub updated: Baseline,
+}
+
+impl Baseline {
+    /// The active findings of `run`.
+    pub fn record(run: &Run) -> Baseline {
+        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        let findings = run
+            .diagnostics
+            .iter()
+            .zip(prints)
+            .filter(|(d, _)| d.suppressed.is_none())
+            .map(|(d, f)| Entry {
+                rule: d.rule.code.to_owned(),
+                path: d.primary.path.clone(),
+                fingerprint: f.content,
+                line: d.primary.span.start.line,
+                message: d.message.clone(),
+            })
+            .collect();
+        Baseline {
+            version: VERSION,
+            findings,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text)
+            .map_err(|e| format!("invalid baseline {}: {e}", path.display()))?;
+        if b.version != VERSION {
+            return Err(format!(
+                "baseline {} has version {}, this rustgate reads version {VERSION}: record it again with `rustgate baseline`",
+                path.display(),
+                b.version
+            ));
+        }
+        Ok(b)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        text.push('\n');
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Removes the findings of `run` that the baseline has.
+    pub fn apply(&self, run: &mut Run) -> Applied {
+        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        // (rule, fingerprint) -> indices of unused entries.
+        let mut pool: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.findings.iter().enumerate() {
+            pool.entry((&e.rule, &e.fingerprint)).or_default().push(i);
+        }
+        let mut matched_entry: Vec<Option<usize>> = vec![None; run.diagnostics.len()];
+        // Same path first, then anywhere (a moved file).
+        for same_path in [true, false] {
+            for (i, d) in run.diagnostics.iter().enumerate() {
+                if d.suppressed.is_some() || matched_entry[i].is_some() {
+                    continue;
+                }
+                let Some(free) = pool.get_mut(&(d.rule.code, prints[i].content.as_str())) else {
+                    continue;
+                };
+                let pick = free
+                    .iter()
+                    .position(|&e| !same_path || self.findings[e].path == d.primary.path);
+                if let Some(p) = pick {
+                    matched_entry[i] = Some(free.remove(p));
+                }
+            }
+        }
+        let mut used = vec![false; self.findings.len()];
+        let mut updated = Vec::new();
+        for (i, e) in matched_entry.iter().enumerate() {
+            if let Some(e) = *e {
+                used[e] = true;
+                let d = &run.diagnostics[i];
+                updated.push(Entry {
+                    rule: d.rule.code.to_owned(),
+                    path: d.primary.path.clone(),
+                    fingerprint: prints[i].content.clone(),
+                    line: d.primary.span.start.line,
+                    message: d.message.clone(),
+                });
+            }
+        }
+        let fixed = self
+            .findings
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| !**u)
+            .map(|(e, _)| e.clone())
+            .collect();
+        let mut keep = matched_entry.iter().map(Option::is_none);
+        run.diagnostics.retain(|_| keep.next().unwrap_or(true));
+        Applied {
+            matched: updated.len(),
+            fixed,
+            updated: Baseline {
+                version: VERSION,
+                findings: updated,
+            },
+        }
+    }
+}
+
+/// `--diff-base REF`: the lines changed since `git merge-base REF HEAD`
+/// (working tree included) become the run's gate lines.
+pub fn diff_base(run: &mut Run, base: &str, only_new: bool) -> Result<(), String> {
+    let changes = crate::coverage::diff::git_changes(&run.root, base).map_err(|e| e.to_string())?;
+    run.gate_lines = Some(changes);
+    if only_new {
+        let keep: Vec<bool> = run.diagnostics.iter().map(|d| run.gates(d)).collect();
+        let mut keep = keep.into_iter();
+        run.diagnostics.retain(|_| keep.next().unwrap_or(true));
+    }
+    Ok(())
+}
