@@ -1,10 +1,13 @@
 //! rustgate's integration tests: one binary, one module per topic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod action;
+mod baseline;
 mod cli;
 mod common;
 mod config;
 mod fixtures;
+mod github;
 mod inputs;
 mod meta;
 mod outputs;

@@ -183,13 +183,12 @@ pub fn render_with_limits(
     let (prefix, repo) = super::repo_root(run);
     let prints = fingerprint::compute(&run.root, &run.diagnostics);
     let mut keep = keep_most_severe(&run.diagnostics, max_results);
-    let mut doc;
     loop {
         let results: Vec<Value> = keep
             .iter()
             .map(|&i| result(&run.diagnostics[i], &rules, &prints[i].located, &prefix))
             .collect();
-        doc = document(
+        let doc = document(
             run,
             &rules,
             &prefix,
@@ -197,16 +196,15 @@ pub fn render_with_limits(
             results,
             run.diagnostics.len() - keep.len(),
         );
-        let text = serde_json::to_vec_pretty(&doc)?;
+        let mut text = serde_json::to_vec_pretty(&doc)?;
+        text.push(b'\n');
         if keep.is_empty() || text.len() <= max_gzipped || gzipped_len(&text) <= max_gzipped {
-            break;
+            return w.write_all(&text);
         }
         // Too big: drop the least severe quarter of what is left and retry.
         let n = keep.len() - keep.len().div_ceil(4);
         keep = keep_most_severe(&run.diagnostics, n);
     }
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
 }
 
 fn document(
