@@ -7,12 +7,41 @@
 //! of unchanged code do not bring baselined findings back.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Run;
 use crate::fingerprint;
+
+/// A baseline that cannot be used, or a diff base git cannot resolve: exit 2.
+#[derive(Debug)]
+pub enum BaselineError {
+    Read(PathBuf, std::io::Error),
+    Invalid(PathBuf, serde_json::Error),
+    Version(PathBuf, u32),
+    Write(PathBuf, std::io::Error),
+    DiffBase(crate::coverage::CoverageError),
+}
+
+impl fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaselineError::Read(p, e) => write!(f, "cannot read baseline {}: {e}", p.display()),
+            BaselineError::Invalid(p, e) => write!(f, "invalid baseline {}: {e}", p.display()),
+            BaselineError::Version(p, v) => write!(
+                f,
+                "baseline {} has version {v}, this rustgate reads version {VERSION}: record it again with `rustgate baseline`",
+                p.display()
+            ),
+            BaselineError::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
+            BaselineError::DiffBase(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for BaselineError {}
 
 /// Bumped on any incompatible change of the file.
 pub const VERSION: u32 = 1;
@@ -71,25 +100,21 @@ impl Baseline {
         }
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text)
-            .map_err(|e| format!("invalid baseline {}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| BaselineError::Read(path.to_owned(), e))?;
+        let b: Baseline =
+            serde_json::from_str(&text).map_err(|e| BaselineError::Invalid(path.to_owned(), e))?;
         if b.version != VERSION {
-            return Err(format!(
-                "baseline {} has version {}, this rustgate reads version {VERSION}: record it again with `rustgate baseline`",
-                path.display(),
-                b.version
-            ));
+            return Err(BaselineError::Version(path.to_owned(), b.version));
         }
         Ok(b)
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text).map_err(|e| BaselineError::Write(path.to_owned(), e))
     }
 
     /// Removes the findings of `run` that the baseline has.
@@ -155,8 +180,9 @@ impl Baseline {
 
 /// `--diff-base REF`: the lines changed since `git merge-base REF HEAD`
 /// (working tree included) become the run's gate lines.
-pub fn diff_base(run: &mut Run, base: &str, only_new: bool) -> Result<(), String> {
-    let changes = crate::coverage::diff::git_changes(&run.root, base).map_err(|e| e.to_string())?;
+pub fn diff_base(run: &mut Run, base: &str, only_new: bool) -> Result<(), BaselineError> {
+    let changes =
+        crate::coverage::diff::git_changes(&run.root, base).map_err(BaselineError::DiffBase)?;
     run.gate_lines = Some(changes);
     if only_new {
         let keep: Vec<bool> = run.diagnostics.iter().map(|d| run.gates(d)).collect();

@@ -295,7 +295,10 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 /// `--baseline`, `--update-baseline`, `--diff-base` and `--only-new`.
-fn new_code_only(args: &CheckArgs, run: &mut engine::Run) -> Result<(), String> {
+fn new_code_only(
+    args: &CheckArgs,
+    run: &mut engine::Run,
+) -> Result<(), crate::baseline::BaselineError> {
     if let Some(path) = &args.baseline {
         let baseline = crate::baseline::Baseline::read(path)?;
         let applied = baseline.apply(run);
