@@ -67,6 +67,8 @@ pub struct CheckArgs {
     /// Print where the time went on stderr.
     #[arg(long)]
     pub timings: bool,
+    #[command(flatten)]
+    pub coverage: crate::coverage::driver::CoverageArgs,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -185,6 +187,7 @@ fn check(args: CheckArgs) -> ExitCode {
             ignore: args.ignore.clone(),
             fail_on: args.fail_on,
         },
+        coverage: args.coverage.overrides(),
     };
     let run = match engine::run(&options) {
         Ok(run) => run,

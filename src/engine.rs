@@ -13,6 +13,7 @@ use rustgate_rules::{
 };
 
 use crate::config::{self, Config, ConfigError, Overrides};
+use crate::coverage::{self, CoverageError, CoverageSummary, driver::CoverageOverrides};
 use crate::suppress::{self, Malformed, Suppression};
 use crate::workspace::{SourceFile, Workspace};
 
@@ -22,6 +23,8 @@ pub struct RunOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub overrides: Overrides,
+    /// `--coverage` and the other coverage flags.
+    pub coverage: CoverageOverrides,
 }
 
 /// A run that could not start: exit code 2.
@@ -29,6 +32,8 @@ pub struct RunOptions {
 pub enum RunError {
     PathNotFound(PathBuf, std::io::Error),
     Config(ConfigError),
+    /// The coverage gate could not read or use its input.
+    Coverage(CoverageError),
 }
 
 impl std::fmt::Display for RunError {
@@ -36,6 +41,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::PathNotFound(p, e) => write!(f, "{}: {e}", p.display()),
             RunError::Config(e) => write!(f, "{e}"),
+            RunError::Coverage(e) => write!(f, "{e}"),
         }
     }
 }
@@ -68,6 +74,8 @@ pub struct Run {
     pub notices: Vec<String>,
     /// A rule or the checker panicked: exit code 2.
     pub internal_error: bool,
+    /// The coverage figures, when coverage was gated.
+    pub coverage: Option<CoverageSummary>,
 }
 
 impl Run {
@@ -118,6 +126,8 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     let (source, table) =
         config::discover(&workspace.root, options.config.as_deref()).map_err(RunError::Config)?;
     let config = config::resolve(source, table, &options.overrides).map_err(RunError::Config)?;
+    let coverage_config =
+        coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
     let mut files = workspace.files(&paths, &config);
     let mut timings = Timings {
         discovery: start.elapsed(),
@@ -188,6 +198,24 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         finish_file(&path, &mut rest, &config);
         diagnostics.extend(rest);
     }
+    // The coverage gate: its findings are treated as any file's (per-file
+    // ignores, severities), its notes go to stderr.
+    let mut coverage_summary = None;
+    if let Some(cov) = &coverage_config {
+        let checked = results
+            .iter()
+            .map(|r| (r.info.path.as_str(), r.info.package.as_deref()));
+        let gated = coverage::driver::gate(cov, &workspace.root, checked, &config)
+            .map_err(RunError::Coverage)?;
+        for d in gated.diagnostics {
+            let path = d.primary.path.clone();
+            let mut one = vec![d];
+            finish_file(&path, &mut one, &config);
+            diagnostics.append(&mut one);
+        }
+        notices.extend(gated.notes);
+        coverage_summary = Some(gated.summary);
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.primary.span == b.primary.span);
 
@@ -202,6 +230,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings,
         notices,
         internal_error,
+        coverage: coverage_summary,
     })
 }
 

@@ -140,6 +140,19 @@ fn per_line_data_agrees_across_formats() {
 }
 
 #[test]
+fn functions_of_reports_with_and_without_columns_merge_by_line() {
+    // llvm-cov JSON keys functions by line and column, Cobertura by line:
+    // the same profile in both formats still has 11 of 12 functions.
+    for pair in [
+        ["sample.llvm.json", "sample.cobertura.xml"],
+        ["sample.lcov", "sample.llvm.json"],
+    ] {
+        let out = run_elsewhere(&config(&pair)).expect("runs");
+        assert_eq!(out.summary.functions, Counts::new(11, 12), "{pair:?}");
+    }
+}
+
+#[test]
 fn merged_reports_count_a_line_covered_by_any() {
     // A second report that covers `unused` (lines 23..=29 of lib.rs) only.
     let partial = format!(

@@ -138,6 +138,10 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
+    let mut doc = doc;
+    if let Some(coverage) = &run.coverage {
+        doc["runs"][0]["properties"] = json!({ "coverage": coverage });
+    }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
