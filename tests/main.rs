@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod config;
+mod coverage;
 mod fixtures;
 mod inputs;
 mod meta;

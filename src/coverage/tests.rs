@@ -269,6 +269,17 @@ fn bad_input_is_an_error() {
 }
 
 #[test]
+fn truncated_cobertura_is_malformed_at_its_last_line() {
+    let text = std::fs::read_to_string(report("sample.cobertura.xml")).expect("report");
+    let cut: String = text.lines().take(12).map(|l| format!("{l}\n")).collect();
+    let err = parse_report(Path::new("cut.xml"), &cut).expect_err("truncated");
+    assert_eq!(
+        err.to_string(),
+        "malformed coverage input `cut.xml` at line 12: expected `</coverage>` (the report looks truncated)"
+    );
+}
+
+#[test]
 fn config_is_kebab_case_and_strict() {
     let cfg: CoverageConfig = toml::from_str(
         "reports = [\"lcov.info\"]\nmin-line-coverage = 87.5\nmin-patch-coverage = 90\ndiff-base = \"origin/main\"\n\
