@@ -68,7 +68,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub timings: bool,
     #[command(flatten)]
-    pub coverage: crate::coverage::driver::CoverageArgs,
+    pub coverage: Box<crate::coverage::driver::CoverageArgs>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
