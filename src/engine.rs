@@ -516,3 +516,47 @@ fn root_name(root: &Path) -> String {
         |n| n.to_string_lossy().into_owned(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustgate_rules::{Ctx, Out, RuleMeta};
+
+    struct Panics;
+
+    impl Rule for Panics {
+        fn meta(&self) -> &'static RuleMeta {
+            registry::driver("RG904")
+        }
+        fn check_expr(&self, _: &Ctx<'_>, _: &syn::Expr, _: &mut Out) {
+            panic!("boom");
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_is_reported_and_marks_the_run_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = dir.path().join("lib.rs");
+        std::fs::write(&abs, "fn f() { 1 + 1; }\n").unwrap();
+        let file = SourceFile {
+            abs,
+            info: FileInfo {
+                path: "lib.rs".into(),
+                package: None,
+                kind: TargetKind::Lib,
+                business_logic: true,
+            },
+            size: 0,
+        };
+        let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
+        let result = check_one(&file, &config, &[&Panics]);
+        assert!(result.internal_error);
+        let messages: Vec<&str> = result
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages, ["rule RG904 panicked on this file: boom"]);
+        assert_eq!(result.diagnostics[0].rule.code, "RG904");
+    }
+}
