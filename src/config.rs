@@ -336,7 +336,7 @@ fn unknown_rule(selector: &str, key: &str) -> String {
 
 /// serde's "unknown field `x`, expected one of `a`, `b`" with the closest
 /// expected field appended as a suggestion.
-fn with_suggestion(message: &str) -> String {
+pub(crate) fn with_suggestion(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
         return message.to_owned();
     };

@@ -249,7 +249,8 @@ fn unknown_coverage_key_is_a_config_error() {
     let o = check(dir.path(), &[]);
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains("rustgate.toml: invalid `[coverage]`: unknown field `min-lines`"),
+        stderr(&o).contains("rustgate.toml: invalid `[coverage]`: unknown field `min-lines`")
+            && stderr(&o).contains("(did you mean `min-line-coverage`?)"),
         "{}",
         stderr(&o)
     );

@@ -111,7 +111,10 @@ pub fn resolve(
             CoverageConfig::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
                 ConfigError {
                     path: path.clone(),
-                    message: format!("invalid `[coverage]`: {}", e.message()),
+                    message: format!(
+                        "invalid `[coverage]`: {}",
+                        crate::config::with_suggestion(e.message())
+                    ),
                 }
             })?
         }
