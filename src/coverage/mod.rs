@@ -160,7 +160,11 @@ impl std::error::Error for CoverageError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             CoverageError::Io { source, .. } => Some(source),
-            _ => None,
+            CoverageError::Malformed { .. }
+            | CoverageError::UnknownFormat { .. }
+            | CoverageError::NoWorkspaceFile { .. }
+            | CoverageError::Config(_)
+            | CoverageError::Git(_) => None,
         }
     }
 }
