@@ -81,13 +81,11 @@ pub struct CheckArgs {
     /// Rewrite the `--baseline` file without the findings that are fixed.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-    /// Only findings on lines changed since `git merge-base REF HEAD` (working
-    /// tree included) gate the run; the others are still reported.
-    #[arg(long, value_name = "REF")]
-    pub diff_base: Option<String>,
     /// With `--diff-base`: report only the findings on changed lines.
     #[arg(long, requires = "diff_base")]
     pub only_new: bool,
+    #[command(flatten)]
+    pub coverage: Box<crate::coverage::driver::CoverageArgs>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,6 +223,7 @@ fn check(args: CheckArgs) -> ExitCode {
             ignore: args.ignore.clone(),
             fail_on: args.fail_on,
         },
+        coverage: args.coverage.overrides(),
     };
     let mut run = match engine::run(&options) {
         Ok(run) => run,
@@ -331,7 +330,8 @@ fn new_code_only(
             applied.updated.write(path)?;
         }
     }
-    if let Some(base) = &args.diff_base {
+    // `--diff-base` (with the coverage flags: it also sets patch coverage).
+    if let Some(base) = &args.coverage.diff_base {
         crate::baseline::diff_base(run, base, args.only_new)?;
     }
     Ok(())
@@ -346,6 +346,7 @@ fn record_baseline(args: BaselineArgs) -> ExitCode {
             ignore: args.ignore,
             fail_on: None,
         },
+        coverage: Default::default(),
     };
     let run = match engine::run(&options) {
         Ok(run) => run,

@@ -184,8 +184,12 @@ pub fn resolve(
     let mut sarif_category = None;
 
     for (key, value) in table {
-        let value_err =
-            |e: toml::de::Error| err(format!("invalid value for `{key}`: {}", e.message()));
+        let value_err = |e: toml::de::Error| {
+            err(format!(
+                "invalid value for `{key}`: {}",
+                with_suggestion(e.message())
+            ))
+        };
         match key.as_str() {
             "select" => select = Some(Vec::deserialize(value).map_err(value_err)?),
             "ignore" => ignore = Vec::deserialize(value).map_err(value_err)?,
@@ -229,8 +233,12 @@ pub fn resolve(
             }
         }
     }
-    let settings = Settings::deserialize(settings_table)
-        .map_err(|e| err(format!("invalid rule options: {}", e.message())))?;
+    let settings = Settings::deserialize(settings_table).map_err(|e| {
+        err(format!(
+            "invalid rule options: {}",
+            with_suggestion(e.message())
+        ))
+    })?;
 
     if let Some(cli) = &overrides.select {
         select = Some(cli.clone());
@@ -332,6 +340,19 @@ fn unknown_rule(selector: &str, key: &str) -> String {
         "unknown rule `{selector}` in `{key}`{}",
         did_you_mean(selector, &candidates)
     )
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" with the closest
+/// expected field appended as a suggestion.
+pub(crate) fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_owned();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    format!("{message}{}", did_you_mean(field, &candidates))
 }
 
 /// `" (did you mean `x`?)"` for the closest candidate, or nothing.

@@ -13,6 +13,7 @@ use rustgate_rules::{
 };
 
 use crate::config::{self, Config, ConfigError, Overrides};
+use crate::coverage::{self, CoverageError, CoverageSummary, driver::CoverageOverrides};
 use crate::suppress::{self, Malformed, Suppression};
 use crate::workspace::{SourceFile, Workspace};
 
@@ -22,6 +23,8 @@ pub struct RunOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub overrides: Overrides,
+    /// `--coverage` and the other coverage flags.
+    pub coverage: CoverageOverrides,
 }
 
 /// A run that could not start: exit code 2.
@@ -29,6 +32,8 @@ pub struct RunOptions {
 pub enum RunError {
     PathNotFound(PathBuf, std::io::Error),
     Config(ConfigError),
+    /// The coverage gate could not read or use its input.
+    Coverage(CoverageError),
 }
 
 impl std::fmt::Display for RunError {
@@ -36,6 +41,7 @@ impl std::fmt::Display for RunError {
         match self {
             RunError::PathNotFound(p, e) => write!(f, "{}: {e}", p.display()),
             RunError::Config(e) => write!(f, "{e}"),
+            RunError::Coverage(e) => write!(f, "{e}"),
         }
     }
 }
@@ -70,6 +76,8 @@ pub struct Run {
     pub internal_error: bool,
     /// `--diff-base`: only findings touching these lines (by path) gate the run.
     pub gate_lines: Option<crate::coverage::diff::Changes>,
+    /// The coverage figures, when coverage was gated.
+    pub coverage: Option<CoverageSummary>,
 }
 
 impl Run {
@@ -136,6 +144,8 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     let (source, table) =
         config::discover(&workspace.root, options.config.as_deref()).map_err(RunError::Config)?;
     let config = config::resolve(source, table, &options.overrides).map_err(RunError::Config)?;
+    let coverage_config =
+        coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
     let mut files = workspace.files(&paths, &config);
     let mut timings = Timings {
         discovery: start.elapsed(),
@@ -206,6 +216,24 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         finish_file(&path, &mut rest, &config);
         diagnostics.extend(rest);
     }
+    // The coverage gate: its findings are treated as any file's (per-file
+    // ignores, severities), its notes go to stderr.
+    let mut coverage_summary = None;
+    if let Some(cov) = &coverage_config {
+        let checked = results
+            .iter()
+            .map(|r| (r.info.path.as_str(), r.info.package.as_deref()));
+        let gated = coverage::driver::gate(cov, &workspace.root, checked, &config)
+            .map_err(RunError::Coverage)?;
+        for d in gated.diagnostics {
+            let path = d.primary.path.clone();
+            let mut one = vec![d];
+            finish_file(&path, &mut one, &config);
+            diagnostics.append(&mut one);
+        }
+        notices.extend(gated.notes);
+        coverage_summary = Some(gated.summary);
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.primary.span == b.primary.span);
 
@@ -221,6 +249,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         notices,
         internal_error,
         gate_lines: None,
+        coverage: coverage_summary,
     })
 }
 
@@ -357,15 +386,20 @@ fn crate_phase(
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Vec<Diagnostic> {
-    let parsed: Vec<(FileInfo, FileFacts)> = results
+    let parsed: Vec<(&FileInfo, &FileFacts)> = results
         .iter()
-        .filter_map(|r| r.facts.as_ref().map(|f| (r.info.clone(), f.clone())))
+        .filter_map(|r| r.facts.as_ref().map(|f| (&r.info, f)))
         .collect();
     if parsed.is_empty() || rules.is_empty() {
         return Vec::new();
     }
     let by_path: HashMap<&str, &FileFacts> =
-        parsed.iter().map(|(i, f)| (i.path.as_str(), f)).collect();
+        parsed.iter().map(|(i, f)| (i.path.as_str(), *f)).collect();
+    let position: HashMap<&str, usize> = parsed
+        .iter()
+        .enumerate()
+        .map(|(n, (i, _))| (i.path.as_str(), n))
+        .collect();
     let mut groups: Vec<CrateGroup> = Vec::new();
     let mut reached: HashMap<&str, ()> = HashMap::new();
     for package in &workspace.packages {
@@ -375,9 +409,9 @@ fn crate_phase(
             }
             let tree =
                 rustgate_rules::facts::module_tree(&target.root, &|p| by_path.get(p).copied());
-            let members: Vec<(FileInfo, FileFacts)> = tree
+            let members: Vec<(&FileInfo, &FileFacts)> = tree
                 .iter()
-                .filter_map(|(p, _)| parsed.iter().find(|(i, _)| &i.path == p).cloned())
+                .filter_map(|(p, _)| position.get(p.as_str()).map(|&i| parsed[i]))
                 .collect();
             for (p, _) in &tree {
                 if let Some((k, _)) = by_path.get_key_value(p.as_str()) {
@@ -392,25 +426,63 @@ fn crate_phase(
             });
         }
     }
-    let mut orphans: BTreeMap<String, Vec<(FileInfo, FileFacts)>> = BTreeMap::new();
-    for (info, facts) in &parsed {
+    // Files no target reaches: one crate per nearest directory with a
+    // Cargo.toml (a vendored or excluded package), else per package.
+    let mut orphans: BTreeMap<String, Vec<(&FileInfo, &FileFacts)>> = BTreeMap::new();
+    let mut manifests: HashMap<String, bool> = HashMap::new();
+    for &(info, facts) in &parsed {
         if !reached.contains_key(info.path.as_str()) {
-            let key = info
-                .package
-                .clone()
-                .unwrap_or_else(|| root_name(&workspace.root));
-            orphans
-                .entry(key)
-                .or_default()
-                .push((info.clone(), facts.clone()));
+            let dir = nearest_manifest_dir(&workspace.root, &info.path, &mut manifests);
+            // By Cargo's conventions each file under tests/, benches/ and
+            // examples/ is a crate of its own; the rest is the library.
+            let inner = if dir.is_empty() {
+                info.path.as_str()
+            } else {
+                &info.path[dir.len() + 1..]
+            };
+            let key = match inner.split_once('/') {
+                Some(("tests" | "benches" | "examples", _)) => format!("{dir}\u{0}{}", info.path),
+                _ => dir,
+            };
+            orphans.entry(key).or_default().push((info, facts));
         }
     }
-    for (name, members) in orphans {
+    for (key, members) in orphans {
+        let (dir, single) = match key.split_once('\u{0}') {
+            Some((dir, file)) => (dir.to_owned(), Some(file.to_owned())),
+            None => (key, None),
+        };
         let kind = members.first().map_or(TargetKind::Unknown, |m| m.0.kind);
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let root = single.clone().or_else(|| {
+            ["src/lib.rs", "src/main.rs", "lib.rs", "main.rs"]
+                .iter()
+                .map(|r| format!("{prefix}{r}"))
+                .find(|r| members.iter().any(|m| &m.0.path == r))
+        });
+        let name = members
+            .first()
+            .and_then(|m| m.0.package.clone())
+            .filter(|_| workspace.packages.iter().any(|p| p.dir == dir))
+            .unwrap_or_else(|| {
+                if dir.is_empty() {
+                    root_name(&workspace.root)
+                } else {
+                    dir.clone()
+                }
+            });
+        let name = match single {
+            Some(file) => format!("{name} ({file})"),
+            None => name,
+        };
         groups.push(CrateGroup {
             name,
             kind,
-            root: None,
+            root,
             members,
         });
     }
@@ -427,7 +499,7 @@ fn crate_phase(
                 name.clone(),
                 *kind,
                 root.as_deref(),
-                members,
+                members.clone(),
                 &config.settings,
             );
             let mut out = Vec::new();
@@ -462,12 +534,28 @@ fn crate_phase(
 }
 
 /// The files of one crate for the crate-level phase.
-struct CrateGroup {
+struct CrateGroup<'a> {
     name: String,
     kind: TargetKind,
     /// The target's root file, when the crate is a Cargo target.
     root: Option<String>,
-    members: Vec<(FileInfo, FileFacts)>,
+    members: Vec<(&'a FileInfo, &'a FileFacts)>,
+}
+
+/// The nearest directory above `path` (relative to `root`) that holds a
+/// `Cargo.toml`, or "" for the root. `seen` caches the file-system checks.
+fn nearest_manifest_dir(root: &Path, path: &str, seen: &mut HashMap<String, bool>) -> String {
+    let mut dir = path;
+    while let Some((parent, _)) = dir.rsplit_once('/') {
+        let has = *seen
+            .entry(parent.to_owned())
+            .or_insert_with(|| root.join(parent).join("Cargo.toml").is_file());
+        if has {
+            return parent.to_owned();
+        }
+        dir = parent;
+    }
+    String::new()
 }
 
 fn root_name(root: &Path) -> String {
@@ -475,4 +563,48 @@ fn root_name(root: &Path) -> String {
         || "workspace".to_owned(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustgate_rules::{Ctx, Out, RuleMeta};
+
+    struct Panics;
+
+    impl Rule for Panics {
+        fn meta(&self) -> &'static RuleMeta {
+            registry::driver("RG904")
+        }
+        fn check_expr(&self, _: &Ctx<'_>, _: &syn::Expr, _: &mut Out) {
+            panic!("boom");
+        }
+    }
+
+    #[test]
+    fn a_panicking_rule_is_reported_and_marks_the_run_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = dir.path().join("lib.rs");
+        std::fs::write(&abs, "fn f() { 1 + 1; }\n").unwrap();
+        let file = SourceFile {
+            abs,
+            info: FileInfo {
+                path: "lib.rs".into(),
+                package: None,
+                kind: TargetKind::Lib,
+                business_logic: true,
+            },
+            size: 0,
+        };
+        let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
+        let result = check_one(&file, &config, &[&Panics]);
+        assert!(result.internal_error);
+        let messages: Vec<&str> = result
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(messages, ["rule RG904 panicked on this file: boom"]);
+        assert_eq!(result.diagnostics[0].rule.code, "RG904");
+    }
 }

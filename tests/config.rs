@@ -53,13 +53,13 @@ fn bad_values_and_bad_toml() {
         ("select = \"RG1\"\n", "invalid value for `select`"),
         (
             "[business-logic]\ninclud = []\n",
-            "invalid value for `business-logic`",
+            "invalid value for `business-logic`: unknown field `includ`, expected `include` or `exclude` (did you mean `include`?)",
         ),
         ("exclude = [\"[\"]\n", "invalid glob `[` in `exclude`"),
         ("select = [\n", "invalid TOML"),
         (
             "[unwrap-in-handler]\nassert = true\n",
-            "unknown field `assert`",
+            "unknown field `assert`, expected one of `asserts`, `indexing`, `honor-clippy-allows` (did you mean `asserts`?)",
         ),
     ] {
         let dir = with_config("rustgate.toml", text);

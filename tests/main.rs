@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod common;
 mod config;
+mod coverage;
 mod fixtures;
 mod github;
 mod inputs;

@@ -207,19 +207,19 @@ impl<'a> CrateIndex<'a> {
         name: String,
         kind: TargetKind,
         root: Option<&str>,
-        files: &'a [(FileInfo, FileFacts)],
+        files: Vec<(&'a FileInfo, &'a FileFacts)>,
         settings: &'a Settings,
     ) -> CrateIndex<'a> {
+        let by_path: HashMap<&str, &FileFacts> =
+            files.iter().map(|(i, f)| (i.path.as_str(), *f)).collect();
         let tree: HashMap<String, Vec<String>> = match root {
-            Some(root) => module_tree(root, &|p| {
-                files.iter().find(|(i, _)| i.path == p).map(|(_, f)| f)
-            })
-            .into_iter()
-            .collect(),
+            Some(root) => module_tree(root, &|p| by_path.get(p).copied())
+                .into_iter()
+                .collect(),
             None => HashMap::new(),
         };
         let files = files
-            .iter()
+            .into_iter()
             .map(|(info, facts)| CrateFile {
                 info,
                 facts,

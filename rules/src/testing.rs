@@ -63,7 +63,8 @@ pub fn check_sources(
     }
     let root = files.first().map(|f| f.0);
     let kind = files.first().map_or(TargetKind::Lib, |f| f.1);
-    let index = CrateIndex::build("fixture".into(), kind, root, &parsed, settings);
+    let members = parsed.iter().map(|(i, f)| (i, f)).collect();
+    let index = CrateIndex::build("fixture".into(), kind, root, members, settings);
     for rule in &rules {
         rule.check_crate(&index, &mut diagnostics);
     }

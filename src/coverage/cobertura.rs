@@ -39,6 +39,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
     let mut class: Option<(String, FileCoverage)> = None;
     // The method being read: (line, hits) of its lines.
     let mut method: Option<Vec<(u32, u64)>> = None;
+    // Open elements: a report cut short leaves some open at the end.
+    let mut depth = 0usize;
     loop {
         let start = reader.buffer_position();
         let event = match reader.read_event() {
@@ -51,6 +53,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
             }
         };
         match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match event {
+            Event::Eof if depth > 0 || !seen_root => {
+                return Err(bad(
+                    text.trim_end().len() as u64,
+                    "`</coverage>` (the report looks truncated)",
+                ));
+            }
             Event::Eof => break,
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));

@@ -13,6 +13,7 @@
 
 pub mod cobertura;
 pub mod diff;
+pub mod driver;
 pub mod gate;
 pub mod lcov;
 pub mod llvm_json;
@@ -159,7 +160,11 @@ impl std::error::Error for CoverageError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             CoverageError::Io { source, .. } => Some(source),
-            _ => None,
+            CoverageError::Malformed { .. }
+            | CoverageError::UnknownFormat { .. }
+            | CoverageError::NoWorkspaceFile { .. }
+            | CoverageError::Config(_)
+            | CoverageError::Git(_) => None,
         }
     }
 }
@@ -267,7 +272,20 @@ impl FileCoverage {
             let e = self.lines.entry(line).or_insert(0);
             *e = (*e).saturating_add(hits);
         }
-        for (&key, &hits) in &other.functions {
+        // LCOV and Cobertura know a function's start line only, llvm-cov JSON
+        // its column too: across such reports, functions match by line.
+        let has_columns = |f: &BTreeMap<(u32, u32), u64>| f.keys().any(|k| k.1 != 0);
+        let by_line = !self.functions.is_empty()
+            && !other.functions.is_empty()
+            && has_columns(&self.functions) != has_columns(&other.functions);
+        if by_line {
+            for ((line, _), hits) in std::mem::take(&mut self.functions) {
+                let e = self.functions.entry((line, 0)).or_insert(0);
+                *e = (*e).saturating_add(hits);
+            }
+        }
+        for (&(line, column), &hits) in &other.functions {
+            let key = (line, if by_line { 0 } else { column });
             let e = self.functions.entry(key).or_insert(0);
             *e = (*e).saturating_add(hits);
         }

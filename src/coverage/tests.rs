@@ -140,6 +140,19 @@ fn per_line_data_agrees_across_formats() {
 }
 
 #[test]
+fn functions_of_reports_with_and_without_columns_merge_by_line() {
+    // llvm-cov JSON keys functions by line and column, Cobertura by line:
+    // the same profile in both formats still has 11 of 12 functions.
+    for pair in [
+        ["sample.llvm.json", "sample.cobertura.xml"],
+        ["sample.lcov", "sample.llvm.json"],
+    ] {
+        let out = run_elsewhere(&config(&pair)).expect("runs");
+        assert_eq!(out.summary.functions, Counts::new(11, 12), "{pair:?}");
+    }
+}
+
+#[test]
 fn merged_reports_count_a_line_covered_by_any() {
     // A second report that covers `unused` (lines 23..=29 of lib.rs) only.
     let partial = format!(
@@ -252,6 +265,17 @@ fn bad_input_is_an_error() {
     assert!(
         msg.contains("covers no file of the workspace") && msg.contains("sample.lcov"),
         "{msg}"
+    );
+}
+
+#[test]
+fn truncated_cobertura_is_malformed_at_its_last_line() {
+    let text = std::fs::read_to_string(report("sample.cobertura.xml")).expect("report");
+    let cut: String = text.lines().take(12).map(|l| format!("{l}\n")).collect();
+    let err = parse_report(Path::new("cut.xml"), &cut).expect_err("truncated");
+    assert_eq!(
+        err.to_string(),
+        "malformed coverage input `cut.xml` at line 12: expected `</coverage>` (the report looks truncated)"
     );
 }
 

@@ -41,7 +41,11 @@ pub fn render(run: &Run, w: &mut dyn Write, color: bool) -> io::Result<()> {
         run.files_checked,
         plural(run.files_checked),
         run.elapsed.as_secs_f64()
-    )
+    )?;
+    if let Some(coverage) = &run.coverage {
+        super::coverage_table::render(coverage, w)?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

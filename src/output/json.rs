@@ -60,6 +60,7 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
             "gate": if run.gate_failed() { "fail" } else { "pass" },
         },
         "diagnostics": diagnostics,
+        "coverage": run.coverage,
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)

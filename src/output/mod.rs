@@ -8,6 +8,7 @@ use rustgate_rules::{Diagnostic, Severity};
 use crate::engine::Run;
 
 pub mod concise;
+pub mod coverage_table;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -248,7 +248,7 @@ fn document(
         .as_deref()
         .filter(|c| !c.is_empty())
         .unwrap_or(DEFAULT_CATEGORY);
-    json!({
+    let mut doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -267,5 +267,9 @@ fn document(
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    })
+    });
+    if let Some(coverage) = &run.coverage {
+        doc["runs"][0]["properties"] = json!({ "coverage": coverage });
+    }
+    doc
 }

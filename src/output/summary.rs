@@ -1,6 +1,6 @@
 //! A Markdown report for GitHub's job summary (`$GITHUB_STEP_SUMMARY`): the
 //! gate result, counts by rule, the most severe findings with links to their
-//! lines, then room for other sections (coverage). Kept well under GitHub's
+//! lines, and the coverage table when coverage was gated. Kept well under GitHub's
 //! 1 MiB limit per step.
 
 use std::collections::BTreeMap;
@@ -21,8 +21,22 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
     gate(run, &mut out);
     by_rule(run, &mut out);
     top_findings(run, &mut out);
-    // Further sections (the coverage table) are appended below this line.
+    coverage(run, &mut out)?;
+    // Further sections go here, each a `### Heading` of its own.
     w.write_all(out.as_bytes())
+}
+
+/// The coverage table of the human output, when coverage was gated.
+fn coverage(run: &Run, out: &mut String) -> io::Result<()> {
+    let Some(summary) = &run.coverage else {
+        return Ok(());
+    };
+    let mut table = Vec::new();
+    super::coverage_table::render(summary, &mut table)?;
+    out.push_str("### Coverage\n\n```text\n");
+    out.push_str(String::from_utf8_lossy(&table).trim_matches('\n'));
+    out.push_str("\n```\n\n");
+    Ok(())
 }
 
 fn gate(run: &Run, out: &mut String) {

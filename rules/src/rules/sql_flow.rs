@@ -60,12 +60,42 @@ impl Val {
     fn union(mut self, other: Val) -> Val {
         self.tainted = self.tainted.or(other.tainted);
         self.runtime |= other.runtime;
-        self.unresolved.extend(other.unresolved);
+        extend_unresolved(&mut self.unresolved, other.unresolved);
         self.unresolved_leaf = self.unresolved_leaf.or(other.unresolved_leaf);
-        self.text.push(' ');
-        self.text.push_str(&other.text);
+        push_text(&mut self.text, " ");
+        push_text(&mut self.text, &other.text);
         self.builder |= other.builder;
         self
+    }
+}
+
+/// Enough text for the looks-like-SQL test. Values built in loops and
+/// branches are unions of unions: without a bound their text (and the list
+/// of unresolved names) doubles with every `+=` in a branch.
+const MAX_TEXT: usize = 4096;
+const MAX_UNRESOLVED: usize = 64;
+
+fn push_text(text: &mut String, more: &str) {
+    let room = MAX_TEXT.saturating_sub(text.len());
+    if more.len() <= room {
+        text.push_str(more);
+    } else {
+        let cut = (0..=room)
+            .rev()
+            .find(|&i| more.is_char_boundary(i))
+            .unwrap_or(0);
+        text.push_str(&more[..cut]);
+    }
+}
+
+fn extend_unresolved(list: &mut Vec<(String, Span)>, more: Vec<(String, Span)>) {
+    for item in more {
+        if list.len() >= MAX_UNRESOLVED {
+            break;
+        }
+        if !list.iter().any(|(n, _)| *n == item.0) {
+            list.push(item);
+        }
     }
 }
 
@@ -76,11 +106,11 @@ fn build(parts: impl IntoIterator<Item = (Val, Span)>) -> Val {
         if out.tainted.is_none() {
             out.tainted = part.tainted.or(part.runtime.then_some(entry));
         }
-        out.unresolved.extend(part.unresolved);
+        extend_unresolved(&mut out.unresolved, part.unresolved);
         if let Some(name) = part.unresolved_leaf {
-            out.unresolved.push((name, entry));
+            extend_unresolved(&mut out.unresolved, vec![(name, entry)]);
         }
-        out.text.push_str(&part.text);
+        push_text(&mut out.text, &part.text);
     }
     out
 }
@@ -267,7 +297,7 @@ impl<'a> Flow<'a> {
                     }
                     other => build([(self.eval(other), Span::of(other))]),
                 };
-                val.text.push_str(&sep);
+                push_text(&mut val.text, &sep);
                 val
             }
             _ => Val::runtime(),

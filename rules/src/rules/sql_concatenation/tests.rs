@@ -203,3 +203,17 @@ fn f(pool: &PgPool, x: &str, v: Vec<String>) {
 "#;
     check(&[("src/lib.rs", TargetKind::Lib, src)]);
 }
+
+#[test]
+fn many_appends_in_branches_stay_bounded() {
+    // Each `+=` inside a branch joins the old and the new value: without a
+    // bound the tracked text doubles per statement (found on regex-syntax).
+    let mut body = String::from(
+        "fn f(pool: &PgPool, x: &str) {\n    let mut q = String::from(\"SELECT \");\n",
+    );
+    for _ in 0..64 {
+        body.push_str("    if x.is_empty() { q += x; q.push_str(x); }\n");
+    }
+    body.push_str("    sqlx::query(&q); //~ RG401\n}\n");
+    check(&[("src/lib.rs", TargetKind::Lib, &body)]);
+}
