@@ -12,6 +12,7 @@ use rustgate_rules::{
     CrateIndex, Diagnostic, FileFacts, FileInfo, LineCol, Rule, Span, TargetKind, registry,
 };
 
+use crate::cache::{self, Cache, CacheMode};
 use crate::config::{self, Config, ConfigError, Overrides};
 use crate::suppress::{self, Malformed, Suppression};
 use crate::workspace::{SourceFile, Workspace};
@@ -22,6 +23,8 @@ pub struct RunOptions {
     pub paths: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub overrides: Overrides,
+    /// The per-file result cache (off by default for library callers).
+    pub cache: CacheMode,
 }
 
 /// A run that could not start: exit code 2.
@@ -50,6 +53,12 @@ pub struct Timings {
     pub rules: Duration,
     pub files_wall: Duration,
     pub crate_phase: Duration,
+    /// Loading and validating the cache file (wall).
+    pub cache_load: Duration,
+    /// Writing the cache file (wall).
+    pub cache_store: Duration,
+    /// Files whose results came from the cache.
+    pub cache_hits: usize,
 }
 
 /// The outcome of a run, before rendering.
@@ -94,6 +103,9 @@ struct FileResult {
     read: Duration,
     parse: Duration,
     rules: Duration,
+    /// What to write to the cache for this file.
+    stored: Option<cache::Stored>,
+    cache_hit: bool,
 }
 
 /// Runs `rustgate check`.
@@ -136,10 +148,15 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
             .cmp(&a.size)
             .then_with(|| a.info.path.cmp(&b.info.path))
     });
+    let load_start = Instant::now();
+    let cache = cache_dir(&options.cache, &workspace)
+        .map(|dir| Cache::open(&dir, &cache_key(&workspace.root, &config, &rules)));
+    timings.cache_load = load_start.elapsed();
+
     let files_start = Instant::now();
     let mut results: Vec<FileResult> = files
         .par_iter()
-        .map(|f| check_one(f, &config, &rules))
+        .map(|f| check_one(f, &config, &rules, cache.as_ref()))
         .collect();
     results.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     timings.files_wall = files_start.elapsed();
@@ -147,10 +164,20 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings.read += r.read;
         timings.parse += r.parse;
         timings.rules += r.rules;
+        timings.cache_hits += usize::from(r.cache_hit);
+    }
+
+    if let Some(cache) = cache {
+        let store_start = Instant::now();
+        let stored = results.iter_mut().filter_map(|r| r.stored.take()).collect();
+        if let Err(e) = cache.store(&workspace.root, stored) {
+            notices.push(format!("cannot write the cache: {e}"));
+        }
+        timings.cache_store = store_start.elapsed();
     }
 
     let crate_start = Instant::now();
-    let crate_diagnostics = crate_phase(&workspace, &results, &config, &rules);
+    let crate_diagnostics = crate_phase(&workspace, &mut results, &config, &rules);
     timings.crate_phase = crate_start.elapsed();
 
     let mut internal_error = results.iter().any(|r| r.internal_error);
@@ -220,7 +247,34 @@ fn at_start(line: u32, column: u32) -> Span {
     Span { start: lc, end: lc }
 }
 
-fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileResult {
+/// The cache directory of a run, if it caches.
+fn cache_dir(mode: &CacheMode, workspace: &Workspace) -> Option<PathBuf> {
+    match mode {
+        CacheMode::Off => None,
+        CacheMode::Dir(dir) => Some(dir.clone()),
+        CacheMode::Default => workspace.target_dir.as_deref().map(cache::default_dir),
+    }
+}
+
+/// Everything besides a file's content and classification that changes what
+/// checking it produces: the workspace, the enabled rules, their settings.
+fn cache_key(root: &Path, config: &Config, rules: &[&dyn Rule]) -> Vec<u8> {
+    let mut key = root.to_string_lossy().into_owned().into_bytes();
+    for rule in rules {
+        key.push(0);
+        key.extend_from_slice(rule.meta().code.as_bytes());
+    }
+    key.push(0);
+    key.extend(serde_json::to_vec(&config.settings).unwrap_or_default());
+    key
+}
+
+fn check_one(
+    file: &SourceFile,
+    config: &Config,
+    rules: &[&dyn Rule],
+    cache: Option<&Cache>,
+) -> FileResult {
     let mut result = FileResult {
         info: file.info.clone(),
         diagnostics: Vec::new(),
@@ -233,6 +287,8 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
         read: Duration::ZERO,
         parse: Duration::ZERO,
         rules: Duration::ZERO,
+        stored: None,
+        cache_hit: false,
     };
     let path = &file.info.path;
     let parse_error = registry::driver("RG901");
@@ -249,8 +305,62 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
             return result;
         }
     };
-    result.read = t.elapsed();
     result.bytes = bytes.len() as u64;
+    let key = cache.map(|c| {
+        let hash = cache::content_hash(&bytes);
+        let info_hash = cache::info_hash(&file.info);
+        (c, hash, info_hash)
+    });
+    if let Some((c, hash, info_hash)) = key
+        && let Some((hit, range)) = c.get(path, hash, info_hash)
+    {
+        result.diagnostics = hit.diagnostics;
+        result.facts = hit.facts;
+        result.suppressions = hit.suppressions;
+        result.malformed = hit.malformed;
+        result.lines = hit.lines;
+        result.cache_hit = true;
+        result.stored = Some(cache::Stored {
+            path: path.clone(),
+            hash,
+            info_hash,
+            slot: cache::Slot::Old(range),
+        });
+        result.read = t.elapsed();
+        return result;
+    }
+    result.read = t.elapsed();
+    check_bytes(file, config, rules, bytes, &mut result);
+    if let Some((_, hash, info_hash)) = key
+        && !result.internal_error
+        && let Some(blob) = cache::encode(
+            &result.diagnostics,
+            result.facts.as_ref(),
+            &result.suppressions,
+            &result.malformed,
+            result.lines,
+        )
+    {
+        result.stored = Some(cache::Stored {
+            path: path.clone(),
+            hash,
+            info_hash,
+            slot: cache::Slot::New(blob),
+        });
+    }
+    result
+}
+
+/// Checks a file's content: UTF-8, parse, rules, suppression comments.
+fn check_bytes(
+    file: &SourceFile,
+    config: &Config,
+    rules: &[&dyn Rule],
+    bytes: Vec<u8>,
+    result: &mut FileResult,
+) {
+    let path = &file.info.path;
+    let parse_error = registry::driver("RG901");
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -264,7 +374,7 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
                 at_start(line, column),
                 format!("file is not valid UTF-8 (invalid byte at line {line}, column {column})"),
             ));
-            return result;
+            return;
         }
     };
     result.lines = source.lines().count();
@@ -326,7 +436,6 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
     }
     // proc-macro2 keeps every parsed file's text per thread until told otherwise.
     proc_macro2::extra::invalidate_current_thread_spans();
-    result
 }
 
 /// Groups files into crates (Cargo targets, following their module trees;
@@ -334,67 +443,94 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
 /// crate-level hooks.
 fn crate_phase(
     workspace: &Workspace,
-    results: &[FileResult],
+    results: &mut [FileResult],
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Vec<Diagnostic> {
-    let parsed: Vec<(FileInfo, FileFacts)> = results
-        .iter()
-        .filter_map(|r| r.facts.as_ref().map(|f| (r.info.clone(), f.clone())))
-        .collect();
-    if parsed.is_empty() || rules.is_empty() {
+    if rules.is_empty() || results.iter().all(|r| r.facts.is_none()) {
         return Vec::new();
     }
-    let by_path: HashMap<&str, &FileFacts> =
-        parsed.iter().map(|(i, f)| (i.path.as_str(), f)).collect();
-    let mut groups: Vec<CrateGroup> = Vec::new();
-    let mut reached: HashMap<&str, ()> = HashMap::new();
+    // Plan the groups as indices into `results` first, then move each file's
+    // facts into its last group (cloning only for files in several groups):
+    // one copy of the facts in memory, not three.
+    let by_path: HashMap<&str, usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.facts.is_some())
+        .map(|(i, r)| (r.info.path.as_str(), i))
+        .collect();
+    let mut plans: Vec<(String, TargetKind, Option<String>, Vec<usize>)> = Vec::new();
+    let mut reached = vec![false; results.len()];
     for package in &workspace.packages {
         for target in &package.targets {
             if !by_path.contains_key(target.root.as_str()) {
                 continue;
             }
-            let tree =
-                rustgate_rules::facts::module_tree(&target.root, &|p| by_path.get(p).copied());
-            let members: Vec<(FileInfo, FileFacts)> = tree
-                .iter()
-                .filter_map(|(p, _)| parsed.iter().find(|(i, _)| &i.path == p).cloned())
-                .collect();
-            for (p, _) in &tree {
-                if let Some((k, _)) = by_path.get_key_value(p.as_str()) {
-                    reached.insert(k, ());
-                }
-            }
-            groups.push(CrateGroup {
-                name: format!("{}/{}", package.name, target.name),
-                kind: target.kind,
-                root: Some(target.root.clone()),
-                members,
+            let tree = rustgate_rules::facts::module_tree(&target.root, &|p| {
+                by_path.get(p).and_then(|&i| results[i].facts.as_ref())
             });
+            let members: Vec<usize> = tree
+                .iter()
+                .filter_map(|(p, _)| by_path.get(p.as_str()).copied())
+                .collect();
+            for &i in &members {
+                reached[i] = true;
+            }
+            plans.push((
+                format!("{}/{}", package.name, target.name),
+                target.kind,
+                Some(target.root.clone()),
+                members,
+            ));
         }
     }
-    let mut orphans: BTreeMap<String, Vec<(FileInfo, FileFacts)>> = BTreeMap::new();
-    for (info, facts) in &parsed {
-        if !reached.contains_key(info.path.as_str()) {
-            let key = info
+    let mut orphans: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        if r.facts.is_some() && !reached[i] {
+            let key = r
+                .info
                 .package
                 .clone()
                 .unwrap_or_else(|| root_name(&workspace.root));
-            orphans
-                .entry(key)
-                .or_default()
-                .push((info.clone(), facts.clone()));
+            orphans.entry(key).or_default().push(i);
         }
     }
     for (name, members) in orphans {
-        let kind = members.first().map_or(TargetKind::Unknown, |m| m.0.kind);
-        groups.push(CrateGroup {
-            name,
-            kind,
-            root: None,
-            members,
-        });
+        let kind = members
+            .first()
+            .map_or(TargetKind::Unknown, |&i| results[i].info.kind);
+        plans.push((name, kind, None, members));
     }
+    let mut uses = vec![0usize; results.len()];
+    for (_, _, _, members) in &plans {
+        for &i in members {
+            uses[i] += 1;
+        }
+    }
+    let groups: Vec<CrateGroup> = plans
+        .into_iter()
+        .map(|(name, kind, root, indices)| {
+            let members = indices
+                .into_iter()
+                .map(|i| {
+                    uses[i] -= 1;
+                    let r = &mut results[i];
+                    let facts = if uses[i] == 0 {
+                        r.facts.take()
+                    } else {
+                        r.facts.clone()
+                    };
+                    (r.info.clone(), facts.unwrap_or_default())
+                })
+                .collect();
+            CrateGroup {
+                name,
+                kind,
+                root,
+                members,
+            }
+        })
+        .collect();
     groups
         .par_iter()
         .flat_map_iter(|group| {

@@ -1,6 +1,7 @@
 //! rustgate, the driver: command line, configuration, workspace discovery and
 //! walk, the run, and the output formats. The rules live in `rustgate-rules`.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod coverage;
