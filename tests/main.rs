@@ -1,6 +1,7 @@
 //! rustgate's integration tests: one binary, one module per topic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cache;
 mod cli;
 mod common;
 mod config;
