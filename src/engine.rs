@@ -411,10 +411,15 @@ fn check_bytes(
                             format!("rule {code} panicked on this file: {message}"),
                         ));
                     }
-                    let first_item = ast
-                        .items
-                        .first()
-                        .map(|i| syn::spanned::Spanned::span(i).start().line as u32);
+                    // `Spanned::span` re-prints the item into tokens: only
+                    // worth it when the file has suppression comments.
+                    let first_item = if source.contains("rustgate:") {
+                        ast.items
+                            .first()
+                            .map(|i| syn::spanned::Spanned::span(i).start().line as u32)
+                    } else {
+                        None
+                    };
                     let (s, m) = suppress::parse(&source, &out.node_lines, first_item);
                     result.suppressions = s;
                     result.malformed = m;
