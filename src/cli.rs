@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Remove the result cache (`<target dir>/rustgate/`, or `--cache-dir`).
+    Clean {
+        /// A directory of the workspace (default: the current directory).
+        path: Option<PathBuf>,
+        /// The cache directory to remove instead of the workspace's.
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,6 +92,12 @@ pub struct CheckArgs {
     /// With `--diff-base`: report only the findings on changed lines.
     #[arg(long, requires = "diff_base")]
     pub only_new: bool,
+    /// Neither read nor write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Keep the result cache here instead of `<target dir>/rustgate/`.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
     #[command(flatten)]
     pub coverage: Box<crate::coverage::driver::CoverageArgs>,
 }
@@ -148,6 +162,36 @@ pub fn main() -> ExitCode {
             }
         },
         Command::Rules { format } => list_rules(&format),
+        Command::Clean { path, cache_dir } => clean(path, cache_dir),
+    }
+}
+
+fn clean(path: Option<PathBuf>, cache_dir: Option<PathBuf>) -> ExitCode {
+    let dir = match cache_dir {
+        Some(dir) => dir,
+        None => {
+            let path = path.unwrap_or_else(|| PathBuf::from("."));
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            let workspace = crate::workspace::Workspace::discover(&[path]);
+            match workspace.target_dir {
+                Some(target) => crate::cache::default_dir(&target),
+                None => {
+                    eprintln!("rustgate: no Cargo workspace here, so no cache to remove");
+                    return ExitCode::SUCCESS;
+                }
+            }
+        }
+    };
+    match crate::cache::clean(&dir) {
+        Ok(true) => {
+            eprintln!("rustgate: removed {}", dir.display());
+            ExitCode::SUCCESS
+        }
+        Ok(false) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rustgate: cannot remove {}: {e}", dir.display());
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -224,6 +268,11 @@ fn check(args: CheckArgs) -> ExitCode {
             fail_on: args.fail_on,
         },
         coverage: args.coverage.overrides(),
+        cache: match (&args.cache_dir, args.no_cache) {
+            (_, true) => crate::cache::CacheMode::Off,
+            (Some(dir), false) => crate::cache::CacheMode::Dir(dir.clone()),
+            (None, false) => crate::cache::CacheMode::Default,
+        },
     };
     let mut run = match engine::run(&options) {
         Ok(run) => run,
@@ -269,12 +318,15 @@ fn check(args: CheckArgs) -> ExitCode {
     if args.timings {
         let t = &run.timings;
         eprintln!(
-            "timings: discovery {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s (summed over threads) | crate phase {:.3} s | output {:.3} s | total {:.3} s | {} files, {} lines, {:.1} MB",
+            "timings: discovery {:.3} s | cache load {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s (summed over threads), {} from cache | cache store {:.3} s | crate phase {:.3} s | output {:.3} s | total {:.3} s | {} files, {} lines, {:.1} MB",
             t.discovery.as_secs_f64(),
+            t.cache_load.as_secs_f64(),
             t.files_wall.as_secs_f64(),
             t.read.as_secs_f64(),
             t.parse.as_secs_f64(),
             t.rules.as_secs_f64(),
+            t.cache_hits,
+            t.cache_store.as_secs_f64(),
             t.crate_phase.as_secs_f64(),
             output_start.elapsed().as_secs_f64(),
             run.elapsed.as_secs_f64() + output_start.elapsed().as_secs_f64(),
@@ -347,6 +399,7 @@ fn record_baseline(args: BaselineArgs) -> ExitCode {
             fail_on: None,
         },
         coverage: Default::default(),
+        cache: crate::cache::CacheMode::Default,
     };
     let run = match engine::run(&options) {
         Ok(run) => run,

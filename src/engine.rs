@@ -12,6 +12,7 @@ use rustgate_rules::{
     CrateIndex, Diagnostic, FileFacts, FileInfo, LineCol, Rule, Span, TargetKind, registry,
 };
 
+use crate::cache::{self, Cache, CacheMode};
 use crate::config::{self, Config, ConfigError, Overrides};
 use crate::coverage::{self, CoverageError, CoverageSummary, driver::CoverageOverrides};
 use crate::suppress::{self, Malformed, Suppression};
@@ -25,6 +26,8 @@ pub struct RunOptions {
     pub overrides: Overrides,
     /// `--coverage` and the other coverage flags.
     pub coverage: CoverageOverrides,
+    /// The per-file result cache (off by default for library callers).
+    pub cache: CacheMode,
 }
 
 /// A run that could not start: exit code 2.
@@ -56,6 +59,12 @@ pub struct Timings {
     pub rules: Duration,
     pub files_wall: Duration,
     pub crate_phase: Duration,
+    /// Loading and validating the cache file (wall).
+    pub cache_load: Duration,
+    /// Writing the cache file (wall).
+    pub cache_store: Duration,
+    /// Files whose results came from the cache.
+    pub cache_hits: usize,
 }
 
 /// The outcome of a run, before rendering.
@@ -120,6 +129,9 @@ struct FileResult {
     read: Duration,
     parse: Duration,
     rules: Duration,
+    /// What to write to the cache for this file.
+    stored: Option<cache::Stored>,
+    cache_hit: bool,
 }
 
 /// Runs `rustgate check`.
@@ -164,10 +176,15 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
             .cmp(&a.size)
             .then_with(|| a.info.path.cmp(&b.info.path))
     });
+    let load_start = Instant::now();
+    let cache = cache_dir(&options.cache, &workspace)
+        .map(|dir| Cache::open(&dir, &cache_key(&workspace.root, &config, &rules)));
+    timings.cache_load = load_start.elapsed();
+
     let files_start = Instant::now();
     let mut results: Vec<FileResult> = files
         .par_iter()
-        .map(|f| check_one(f, &config, &rules))
+        .map(|f| check_one(f, &config, &rules, cache.as_ref()))
         .collect();
     results.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     timings.files_wall = files_start.elapsed();
@@ -175,6 +192,16 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings.read += r.read;
         timings.parse += r.parse;
         timings.rules += r.rules;
+        timings.cache_hits += usize::from(r.cache_hit);
+    }
+
+    if let Some(cache) = cache {
+        let store_start = Instant::now();
+        let stored = results.iter_mut().filter_map(|r| r.stored.take()).collect();
+        if let Err(e) = cache.store(&workspace.root, stored) {
+            notices.push(format!("cannot write the cache: {e}"));
+        }
+        timings.cache_store = store_start.elapsed();
     }
 
     let crate_start = Instant::now();
@@ -268,7 +295,34 @@ fn at_start(line: u32, column: u32) -> Span {
     Span { start: lc, end: lc }
 }
 
-fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileResult {
+/// The cache directory of a run, if it caches.
+fn cache_dir(mode: &CacheMode, workspace: &Workspace) -> Option<PathBuf> {
+    match mode {
+        CacheMode::Off => None,
+        CacheMode::Dir(dir) => Some(dir.clone()),
+        CacheMode::Default => workspace.target_dir.as_deref().map(cache::default_dir),
+    }
+}
+
+/// Everything besides a file's content and classification that changes what
+/// checking it produces: the workspace, the enabled rules, their settings.
+fn cache_key(root: &Path, config: &Config, rules: &[&dyn Rule]) -> Vec<u8> {
+    let mut key = root.to_string_lossy().into_owned().into_bytes();
+    for rule in rules {
+        key.push(0);
+        key.extend_from_slice(rule.meta().code.as_bytes());
+    }
+    key.push(0);
+    key.extend(serde_json::to_vec(&config.settings).unwrap_or_default());
+    key
+}
+
+fn check_one(
+    file: &SourceFile,
+    config: &Config,
+    rules: &[&dyn Rule],
+    cache: Option<&Cache>,
+) -> FileResult {
     let mut result = FileResult {
         info: file.info.clone(),
         diagnostics: Vec::new(),
@@ -281,6 +335,8 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
         read: Duration::ZERO,
         parse: Duration::ZERO,
         rules: Duration::ZERO,
+        stored: None,
+        cache_hit: false,
     };
     let path = &file.info.path;
     let parse_error = registry::driver("RG901");
@@ -297,8 +353,62 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
             return result;
         }
     };
-    result.read = t.elapsed();
     result.bytes = bytes.len() as u64;
+    let key = cache.map(|c| {
+        let hash = cache::content_hash(&bytes);
+        let info_hash = cache::info_hash(&file.info);
+        (c, hash, info_hash)
+    });
+    if let Some((c, hash, info_hash)) = key
+        && let Some((hit, range)) = c.get(path, hash, info_hash)
+    {
+        result.diagnostics = hit.diagnostics;
+        result.facts = hit.facts;
+        result.suppressions = hit.suppressions;
+        result.malformed = hit.malformed;
+        result.lines = hit.lines;
+        result.cache_hit = true;
+        result.stored = Some(cache::Stored {
+            path: path.clone(),
+            hash,
+            info_hash,
+            slot: cache::Slot::Old(range),
+        });
+        result.read = t.elapsed();
+        return result;
+    }
+    result.read = t.elapsed();
+    check_bytes(file, config, rules, bytes, &mut result);
+    if let Some((_, hash, info_hash)) = key
+        && !result.internal_error
+        && let Some(blob) = cache::encode(
+            &result.diagnostics,
+            result.facts.as_ref(),
+            &result.suppressions,
+            &result.malformed,
+            result.lines,
+        )
+    {
+        result.stored = Some(cache::Stored {
+            path: path.clone(),
+            hash,
+            info_hash,
+            slot: cache::Slot::New(blob),
+        });
+    }
+    result
+}
+
+/// Checks a file's content: UTF-8, parse, rules, suppression comments.
+fn check_bytes(
+    file: &SourceFile,
+    config: &Config,
+    rules: &[&dyn Rule],
+    bytes: Vec<u8>,
+    result: &mut FileResult,
+) {
+    let path = &file.info.path;
+    let parse_error = registry::driver("RG901");
     let source = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -312,7 +422,7 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
                 at_start(line, column),
                 format!("file is not valid UTF-8 (invalid byte at line {line}, column {column})"),
             ));
-            return result;
+            return;
         }
     };
     result.lines = source.lines().count();
@@ -349,10 +459,15 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
                             format!("rule {code} panicked on this file: {message}"),
                         ));
                     }
-                    let first_item = ast
-                        .items
-                        .first()
-                        .map(|i| syn::spanned::Spanned::span(i).start().line as u32);
+                    // `Spanned::span` re-prints the item into tokens: only
+                    // worth it when the file has suppression comments.
+                    let first_item = if source.contains("rustgate:") {
+                        ast.items
+                            .first()
+                            .map(|i| syn::spanned::Spanned::span(i).start().line as u32)
+                    } else {
+                        None
+                    };
                     let (s, m) = suppress::parse(&source, &out.node_lines, first_item);
                     result.suppressions = s;
                     result.malformed = m;
@@ -374,7 +489,6 @@ fn check_one(file: &SourceFile, config: &Config, rules: &[&dyn Rule]) -> FileRes
     }
     // proc-macro2 keeps every parsed file's text per thread until told otherwise.
     proc_macro2::extra::invalidate_current_thread_spans();
-    result
 }
 
 /// Groups files into crates (Cargo targets, following their module trees;
@@ -597,7 +711,7 @@ mod tests {
             size: 0,
         };
         let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
-        let result = check_one(&file, &config, &[&Panics]);
+        let result = check_one(&file, &config, &[&Panics], None);
         assert!(result.internal_error);
         let messages: Vec<&str> = result
             .diagnostics

@@ -2,6 +2,7 @@
 //! walk, the run, and the output formats. The rules live in `rustgate-rules`.
 
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod coverage;

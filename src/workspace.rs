@@ -33,6 +33,8 @@ pub struct Package {
 pub struct Workspace {
     pub root: PathBuf,
     pub packages: Vec<Package>,
+    /// Cargo's target directory, when Cargo was asked (the cache lives there).
+    pub target_dir: Option<PathBuf>,
     /// Why Cargo information is missing, when it is.
     pub fallback_reason: Option<String>,
 }
@@ -63,6 +65,7 @@ impl Workspace {
             return Workspace {
                 root: fallback_root,
                 packages: Vec::new(),
+                target_dir: None,
                 fallback_reason: Some("no Cargo.toml found".into()),
             };
         };
@@ -105,6 +108,7 @@ impl Workspace {
                 Workspace {
                     root,
                     packages,
+                    target_dir: Some(md.target_directory.clone().into_std_path_buf()),
                     fallback_reason: None,
                 }
             }
@@ -123,6 +127,7 @@ impl Workspace {
                         .map(Path::to_path_buf)
                         .unwrap_or(fallback_root),
                     packages: Vec::new(),
+                    target_dir: None,
                     fallback_reason: Some(format!("`cargo metadata` failed: {reason}")),
                 }
             }

@@ -3,6 +3,7 @@
 
 mod action;
 mod baseline;
+mod cache;
 mod cli;
 mod common;
 mod config;
