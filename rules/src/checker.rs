@@ -183,8 +183,12 @@ impl<'ast> Checker<'ast, '_> {
         }
     }
 
-    fn node_lines(&mut self, span: proc_macro2::Span) {
+    /// Records the lines of `node` for suppression scopes. Only files with a
+    /// `rustgate:` comment need them: a node's span prints the node to tokens,
+    /// which costs as much as a good part of parsing it.
+    fn node_lines(&mut self, node: &impl syn::spanned::Spanned) {
         if self.record_lines {
+            let span = node.span();
             let (s, e) = (span.start().line as u32, span.end().line as u32);
             self.out.node_lines.push((s, e));
         }
@@ -216,7 +220,7 @@ impl<'ast> Checker<'ast, '_> {
 
 impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        self.node_lines(syn::spanned::Spanned::span(item));
+        self.node_lines(item);
         let test = self.enter_attrs(item_attrs(item));
         self.each(|r, cx, out| r.check_item(cx, item, out));
         visit::visit_item(self, item);
@@ -234,7 +238,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     }
 
     fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
-        self.node_lines(syn::spanned::Spanned::span(item));
+        self.node_lines(item);
         let attrs: &[syn::Attribute] = match item {
             syn::ImplItem::Const(i) => &i.attrs,
             syn::ImplItem::Fn(i) => &i.attrs,
@@ -259,7 +263,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     }
 
     fn visit_trait_item(&mut self, item: &'ast syn::TraitItem) {
-        self.node_lines(syn::spanned::Spanned::span(item));
+        self.node_lines(item);
         let attrs: &[syn::Attribute] = match item {
             syn::TraitItem::Const(i) => &i.attrs,
             syn::TraitItem::Fn(i) => &i.attrs,
@@ -314,7 +318,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
         if !matches!(stmt, syn::Stmt::Item(_)) {
-            self.node_lines(syn::spanned::Spanned::span(stmt));
+            self.node_lines(stmt);
         }
         visit::visit_stmt(self, stmt);
     }
@@ -327,17 +331,17 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.node_lines(syn::spanned::Spanned::span(arm));
+        self.node_lines(arm);
         visit::visit_arm(self, arm);
     }
 
     fn visit_field(&mut self, field: &'ast syn::Field) {
-        self.node_lines(syn::spanned::Spanned::span(field));
+        self.node_lines(field);
         visit::visit_field(self, field);
     }
 
     fn visit_variant(&mut self, variant: &'ast syn::Variant) {
-        self.node_lines(syn::spanned::Spanned::span(variant));
+        self.node_lines(variant);
         visit::visit_variant(self, variant);
     }
 

@@ -162,7 +162,7 @@ pub fn record_item(code: &str, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
             handler: handlers::handler_attribute(&f.attrs, cx.settings),
             test: cx.in_test(),
             name_span: Span::of(&f.sig.ident),
-            body: Span::of(item),
+            body: fn_extent(&f.sig, &f.block),
             ..FnFact::default()
         }),
         syn::Item::Use(u) => {
@@ -187,6 +187,16 @@ pub fn record_item(code: &str, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
     }
 }
 
+/// From `fn` to the closing brace: what a panic site or call must lie in to
+/// belong to the function. (`Span::of(item)` would print the whole item to
+/// tokens to find its end.)
+fn fn_extent(sig: &syn::Signature, block: &syn::Block) -> Span {
+    Span::join(
+        Span::of(&sig.fn_token),
+        Span::from(block.brace_token.span.close()),
+    )
+}
+
 pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
     let (true, syn::ImplItem::Fn(f), Some(imp)) = (records(code, out), item, cx.current_impl())
     else {
@@ -206,7 +216,7 @@ pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mu
         tonic_request,
         test: cx.in_test(),
         name_span: Span::of(&f.sig.ident),
-        body: Span::of(item),
+        body: fn_extent(&f.sig, &f.block),
         ..FnFact::default()
     });
 }
@@ -226,7 +236,10 @@ pub fn record_trait_item(code: &str, cx: &Ctx<'_>, item: &syn::TraitItem, out: &
         has_self: f.sig.receiver().is_some(),
         test: cx.in_test(),
         name_span: Span::of(&f.sig.ident),
-        body: Span::of(item),
+        body: f
+            .default
+            .as_ref()
+            .map_or_else(|| Span::of(&f.sig), |b| fn_extent(&f.sig, b)),
         ..FnFact::default()
     });
 }

@@ -99,16 +99,34 @@ fn extend_unresolved(list: &mut Vec<(String, Span)>, more: Vec<(String, Span)>) 
     }
 }
 
+/// Where a part enters a string. A node's span is computed only when the
+/// part taints the string: `Span::of` prints the node to tokens, too costly
+/// for every operand of every `+` in a crate.
+#[derive(Clone, Copy)]
+enum Entry<'e> {
+    Node(&'e dyn syn::spanned::Spanned),
+    At(Span),
+}
+
+impl Entry<'_> {
+    fn span(self) -> Span {
+        match self {
+            Entry::Node(node) => Span::from(node.span()),
+            Entry::At(span) => span,
+        }
+    }
+}
+
 /// A string built from `parts`, each with where it enters the string.
-fn build(parts: impl IntoIterator<Item = (Val, Span)>) -> Val {
+fn build<'e>(parts: impl IntoIterator<Item = (Val, Entry<'e>)>) -> Val {
     let mut out = Val::default();
     for (part, entry) in parts {
         if out.tainted.is_none() {
-            out.tainted = part.tainted.or(part.runtime.then_some(entry));
+            out.tainted = part.tainted.or(part.runtime.then(|| entry.span()));
         }
         extend_unresolved(&mut out.unresolved, part.unresolved);
         if let Some(name) = part.unresolved_leaf {
-            extend_unresolved(&mut out.unresolved, vec![(name, entry)]);
+            extend_unresolved(&mut out.unresolved, vec![(name, entry.span())]);
         }
         push_text(&mut out.text, &part.text);
     }
@@ -187,8 +205,8 @@ impl<'a> Flow<'a> {
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.eval(&u.expr),
             Expr::Cast(c) => self.eval(&c.expr),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => build([
-                (self.eval(&b.left), Span::of(&b.left)),
-                (self.eval(&b.right), Span::of(&b.right)),
+                (self.eval(&b.left), Entry::Node(&b.left)),
+                (self.eval(&b.right), Entry::Node(&b.right)),
             ]),
             Expr::Macro(m) => self.eval_macro(&m.mac),
             Expr::Call(c) => self.eval_call(c),
@@ -287,15 +305,15 @@ impl<'a> Flow<'a> {
                 };
                 let mut val = match &*m.receiver {
                     syn::Expr::Array(a) => {
-                        build(a.elems.iter().map(|e| (self.eval(e), Span::of(e))))
+                        build(a.elems.iter().map(|e| (self.eval(e), Entry::Node(e))))
                     }
                     syn::Expr::Macro(mac)
                         if last_segment(&mac.mac.path).as_deref() == Some("vec") =>
                     {
                         let args = macro_args(&mac.mac).unwrap_or_default();
-                        build(args.iter().map(|e| (self.eval(e), Span::of(e))))
+                        build(args.iter().map(|e| (self.eval(e), Entry::Node(e))))
                     }
-                    other => build([(self.eval(other), Span::of(other))]),
+                    other => build([(self.eval(other), Entry::Node(other))]),
                 };
                 push_text(&mut val.text, &sep);
                 val
@@ -309,7 +327,7 @@ impl<'a> Flow<'a> {
         let args: Vec<&syn::Expr> = args.iter().collect();
         match last_segment(&mac.path).as_deref() {
             Some("format" | "format_args") => self.eval_format(&args),
-            Some("vec") => build(args.iter().map(|a| (self.eval(a), Span::of(*a)))),
+            Some("vec") => build(args.iter().map(|a| (self.eval(a), Entry::Node(*a)))),
             Some("concat" | "stringify") => {
                 Val::constant(args.iter().map(|a| self.eval(a).text).collect::<String>())
             }
@@ -328,7 +346,7 @@ impl<'a> Flow<'a> {
             ..
         }) = first
         else {
-            return build(args.iter().map(|a| (self.eval(a), Span::of(*a))));
+            return build(args.iter().map(|a| (self.eval(a), Entry::Node(*a))));
         };
         let fmt_span = Span::of(fmt);
         let mut positional = Vec::new();
@@ -345,7 +363,7 @@ impl<'a> Flow<'a> {
                 other => positional.push(*other),
             }
         }
-        let mut parts: Vec<(Val, Span)> = Vec::new();
+        let mut parts: Vec<(Val, Entry<'_>)> = Vec::new();
         let mut literal = String::new();
         let mut next = 0;
         let value = fmt.value();
@@ -363,7 +381,10 @@ impl<'a> Flow<'a> {
                 '{' => {
                     let spec: String = chars.by_ref().take_while(|c| *c != '}').collect();
                     let key = spec.split(':').next().unwrap_or("").trim();
-                    parts.push((Val::constant(std::mem::take(&mut literal)), fmt_span));
+                    parts.push((
+                        Val::constant(std::mem::take(&mut literal)),
+                        Entry::At(fmt_span),
+                    ));
                     let arg = if key.is_empty() {
                         next += 1;
                         positional.get(next - 1).copied()
@@ -373,9 +394,9 @@ impl<'a> Flow<'a> {
                         named.get(key).copied()
                     };
                     match arg {
-                        Some(arg) => parts.push((self.eval(arg), Span::of(arg))),
+                        Some(arg) => parts.push((self.eval(arg), Entry::Node(arg))),
                         None if !key.is_empty() => {
-                            parts.push((self.eval_name(key.to_owned()), fmt_span))
+                            parts.push((self.eval_name(key.to_owned()), Entry::At(fmt_span)))
                         }
                         None => {}
                     }
@@ -383,7 +404,7 @@ impl<'a> Flow<'a> {
                 c => literal.push(c),
             }
         }
-        parts.push((Val::constant(literal), fmt_span));
+        parts.push((Val::constant(literal), Entry::At(fmt_span)));
         build(parts)
     }
 
@@ -449,7 +470,7 @@ impl<'a> Flow<'a> {
             && self.lookup(&root).is_some_and(|v| v.builder)
         {
             if let Some(arg) = arg {
-                let val = build([(self.eval(arg), Span::of(arg))]);
+                let val = build([(self.eval(arg), Entry::Node(arg))]);
                 self.reach(sql_sinks::builder_push(), false, span, &val);
             }
             return;
@@ -459,7 +480,7 @@ impl<'a> Flow<'a> {
             && let Some(old) = self.lookup(&root).cloned()
             && let Some(arg) = arg
         {
-            let val = build([(old, span), (self.eval(arg), Span::of(m))]);
+            let val = build([(old, Entry::At(span)), (self.eval(arg), Entry::Node(m))]);
             self.assign(&root, val);
             return;
         }
@@ -559,8 +580,8 @@ impl<'ast> Visit<'ast> for Flow<'_> {
                     && let Some(old) = self.lookup(&name).cloned()
                 {
                     let val = build([
-                        (old, Span::of(&b.left)),
-                        (self.eval(&b.right), Span::of(&b.right)),
+                        (old, Entry::Node(&*b.left)),
+                        (self.eval(&b.right), Entry::Node(&b.right)),
                     ]);
                     self.assign(&name, val);
                 }
@@ -586,8 +607,8 @@ impl<'ast> Visit<'ast> for Flow<'_> {
             && let Some(old) = self.lookup(&name).cloned()
         {
             let val = build([
-                (old, Span::of(*target)),
-                (self.eval_format(rest), Span::of(&mac.path)),
+                (old, Entry::Node(*target)),
+                (self.eval_format(rest), Entry::Node(&mac.path)),
             ]);
             self.assign(&name, val);
         }
