@@ -147,6 +147,7 @@ pub fn check_file(
         rules: rules.to_vec(),
         out: Out::default(),
         record_lines: source.contains("rustgate:"),
+        in_item_macro: false,
     };
     if attrs_are_test(&ast.attrs) {
         checker.cx.test_depth += 1;
@@ -161,6 +162,8 @@ struct Checker<'ast, 'r> {
     rules: Vec<&'r dyn Rule>,
     out: Out,
     record_lines: bool,
+    /// Inside an item-position macro, whose body is never re-parsed.
+    in_item_macro: bool,
 }
 
 impl<'ast> Checker<'ast, '_> {
@@ -355,9 +358,21 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
         self.leave_attrs(test);
     }
 
+    fn visit_item_macro(&mut self, node: &'ast syn::ItemMacro) {
+        // Item-position macros (`macro_rules!`, `lazy_static!`, `bitflags!`,
+        // ...) hold items or token templates, not expression lists: re-parsing
+        // their bodies costs time and finds nothing.
+        self.in_item_macro = true;
+        visit::visit_item_macro(self, node);
+        self.in_item_macro = false;
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.each(|r, cx, out| r.check_macro(cx, mac, out));
         visit::visit_macro(self, mac);
+        if self.in_item_macro {
+            return;
+        }
         // Macros are not expanded, but most take comma-separated expressions
         // (`format!`, `vec!`, `assert!`, `write!`, ...): walk those, so rules see
         // `println!("{}", x.unwrap())` like any other call.
@@ -369,6 +384,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
                 rules: self.rules.clone(),
                 out: std::mem::take(&mut self.out),
                 record_lines: false,
+                in_item_macro: false,
             };
             for arg in &args {
                 sub.visit_expr(arg);
@@ -432,18 +448,23 @@ fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
 /// requires `test` (`cfg(test)`, `cfg(all(test, ..))`).
 pub fn attrs_are_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
+        // Doc comments are attributes too: compare without allocating.
         let path = attr.path();
-        let last = path.segments.last().map(|s| s.ident.to_string());
-        match last.as_deref() {
-            Some("test" | "bench" | "rstest" | "test_case" | "quickcheck" | "proptest") => {
-                !path.is_ident("cfg")
-            }
-            Some("cfg") if path.segments.len() == 1 => attr
-                .meta
-                .require_list()
-                .map(|list| cfg_requires_test(&list.tokens))
-                .unwrap_or(false),
-            _ => false,
+        let Some(last) = path.segments.last() else {
+            return false;
+        };
+        let id = &last.ident;
+        if id == "cfg" {
+            path.segments.len() == 1
+                && attr
+                    .meta
+                    .require_list()
+                    .map(|list| cfg_requires_test(&list.tokens))
+                    .unwrap_or(false)
+        } else {
+            ["test", "bench", "rstest", "test_case", "quickcheck", "proptest"]
+                .iter()
+                .any(|name| id == name)
         }
     })
 }
