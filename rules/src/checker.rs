@@ -462,9 +462,16 @@ pub fn attrs_are_test(attrs: &[syn::Attribute]) -> bool {
                     .map(|list| cfg_requires_test(&list.tokens))
                     .unwrap_or(false)
         } else {
-            ["test", "bench", "rstest", "test_case", "quickcheck", "proptest"]
-                .iter()
-                .any(|name| id == name)
+            [
+                "test",
+                "bench",
+                "rstest",
+                "test_case",
+                "quickcheck",
+                "proptest",
+            ]
+            .iter()
+            .any(|name| id == name)
         }
     })
 }
