@@ -164,11 +164,13 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         ..Timings::default()
     };
 
-    let rules: Vec<&dyn Rule> = registry::rules()
+    let enabled: Vec<&dyn Rule> = registry::rules()
         .iter()
         .copied()
         .filter(|r| config.is_enabled(r.meta().code))
         .collect();
+    // Plus the fact collectors the enabled rules read, each run once.
+    let rules = registry::with_requirements(&enabled);
 
     // Largest files first: shortens the tail on few threads.
     files.sort_by(|a, b| {

@@ -37,6 +37,19 @@ pub fn rules() -> &'static [&'static dyn Rule] {
     RULES
 }
 
+/// `rules` followed by the fact collectors they require, each once.
+pub fn with_requirements<'r>(rules: &[&'r dyn Rule]) -> Vec<&'r dyn Rule> {
+    let mut out: Vec<&'r dyn Rule> = rules.to_vec();
+    for rule in rules {
+        for &needed in rule.requires() {
+            if !out.iter().any(|r| r.meta().code == needed.meta().code) {
+                out.push(needed);
+            }
+        }
+    }
+    out
+}
+
 /// Every code rustgate can report, sorted by code.
 pub fn all() -> Vec<&'static RuleMeta> {
     let mut all: Vec<&'static RuleMeta> = RULES
@@ -77,5 +90,33 @@ pub mod serde_rule {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static RuleMeta, D::Error> {
         let code = String::deserialize(d)?;
         super::find(&code).ok_or_else(|| D::Error::custom(format!("unknown rule code `{code}`")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+    use crate::rules::unwrap_in_handler::UnwrapInHandler;
+
+    #[test]
+    fn required_collectors_are_added_once() {
+        let codes = |rules: &[&dyn Rule]| -> Vec<&str> {
+            with_requirements(rules)
+                .iter()
+                .map(|r| r.meta().code)
+                .collect()
+        };
+        assert_eq!(
+            codes(&[&UnwrapInHandler, &PanicReachableFromHandler]),
+            ["RG201", "RG202", "facts-panic"]
+        );
+        assert_eq!(
+            codes(&[&PanicReachableFromHandler]),
+            ["RG202", "facts-panic"]
+        );
+        assert_eq!(codes(&[&UnsafeInBusinessLogic]), ["RG101"]);
+        // Collectors report nothing and are not rules users can select.
+        assert!(find("facts-panic").is_none());
     }
 }

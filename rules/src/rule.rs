@@ -147,4 +147,10 @@ pub trait Rule: Send + Sync + 'static {
     /// Once per crate (a Cargo target, or a directory outside Cargo), after every
     /// file of it was checked, with the facts all files recorded.
     fn check_crate(&self, _krate: &CrateIndex, _out: &mut Vec<crate::Diagnostic>) {}
+    /// Fact collectors this rule's `check_crate` reads: passes that only
+    /// record [`crate::FileFacts`] during the walk. The driver runs each
+    /// required collector once per file, however many enabled rules need it.
+    fn requires(&self) -> &'static [&'static dyn Rule] {
+        &[]
+    }
 }

@@ -39,6 +39,7 @@ pub fn check_sources(
     } else {
         rules.to_vec()
     };
+    let rules = crate::registry::with_requirements(&rules);
     let mut diagnostics = Vec::new();
     let mut parsed: Vec<(FileInfo, FileFacts)> = Vec::new();
     for (path, kind, source) in files {

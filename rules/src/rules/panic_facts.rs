@@ -13,14 +13,69 @@ use syn::punctuated::Punctuated;
 use super::call_graph::COMMON_METHODS;
 use super::handlers;
 use crate::syntax::last_segment;
-use crate::{Ctx, Out, Span};
+use crate::{Ctx, Out, Rule, RuleMeta, Span, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports nothing: records, for RG201 and RG202, the functions, `use`
+    /// declarations, handler registrations, calls and panic sites of each
+    /// file. It runs once per file when either rule is enabled.
+    ///
+    /// ## Why is this bad?
+    /// Not applicable: this is a fact collector, not a rule.
+    ///
+    /// ## Example
+    /// ```rust
+    /// // nothing to report
+    /// ```
+    ///
+    /// Use instead:
+    /// ```rust
+    /// // nothing to change
+    /// ```
+    pub struct PanicFactsCollector {
+        code: "facts-panic",
+        name: "panic-facts",
+        severity: Note,
+        summary: "records the facts of the panic rules",
+        tags: [],
+        precision: "very-high",
+    }
+}
+
+impl Rule for PanicFactsCollector {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        record_file(file, out);
+    }
+
+    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
+        record_item(cx, item, out);
+    }
+
+    fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+        record_impl_item(cx, item, out);
+    }
+
+    fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+        record_trait_item(cx, item, out);
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        record_expr(cx, expr, out);
+    }
+
+    fn check_macro(&self, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
+        record_macro(cx, mac, out);
+    }
+}
 
 /// What one file records for the panic rules. Plain data.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PanicFacts {
-    /// The code of the rule that records this file's facts (the first enabled
-    /// panic rule), so that two enabled rules do not record twice.
-    pub recorder: Option<String>,
     /// Functions, methods and registered handler closures, in source order.
     pub fns: Vec<FnFact>,
     /// `use` declarations, flattened: one entry per imported name or glob.
@@ -132,28 +187,13 @@ pub fn contains(outer: Span, inner: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
-/// Claims the file for the rule `code` if no other panic rule did: called
-/// from `check_file`. The recording hooks below do nothing for other rules.
-pub fn claim(code: &str, out: &mut Out) {
-    if out.facts.panic.recorder.is_none() {
-        out.facts.panic.recorder = Some(code.to_owned());
-    }
-}
-
-fn records(code: &str, out: &Out) -> bool {
-    out.facts.panic.recorder.as_deref() == Some(code)
-}
-
-pub fn record_file(code: &str, file: &syn::File, out: &mut Out) {
-    if records(code, out) {
+fn record_file(file: &syn::File, out: &mut Out) {
+    {
         out.facts.panic.file_allows = clippy_allows(&file.attrs);
     }
 }
 
-pub fn record_item(code: &str, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-    if !records(code, out) {
-        return;
-    }
+fn record_item(cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
     let facts = &mut out.facts.panic;
     match item {
         syn::Item::Fn(f) => facts.fns.push(FnFact {
@@ -197,9 +237,8 @@ fn fn_extent(sig: &syn::Signature, block: &syn::Block) -> Span {
     )
 }
 
-pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-    let (true, syn::ImplItem::Fn(f), Some(imp)) = (records(code, out), item, cx.current_impl())
-    else {
+fn record_impl_item(cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
+    let (syn::ImplItem::Fn(f), Some(imp)) = (item, cx.current_impl()) else {
         return;
     };
     let handler = handlers::handler_attribute(&f.attrs, cx.settings).or_else(|| {
@@ -221,9 +260,8 @@ pub fn record_impl_item(code: &str, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mu
     });
 }
 
-pub fn record_trait_item(code: &str, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
-    let (true, syn::TraitItem::Fn(f), Some(tr)) = (records(code, out), item, cx.current_trait())
-    else {
+fn record_trait_item(cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
+    let (syn::TraitItem::Fn(f), Some(tr)) = (item, cx.current_trait()) else {
         return;
     };
     if f.default.is_none() {
@@ -251,10 +289,7 @@ const UNWRAPS: &[(&str, usize, &str)] = &[
     ("expect_err", 1, "expect_used"),
 ];
 
-pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-    if !records(code, out) {
-        return;
-    }
+fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
     for found in handlers::registrations(expr) {
         record_registration(cx, found, out);
     }
@@ -307,10 +342,7 @@ pub fn record_expr(code: &str, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
     }
 }
 
-pub fn record_macro(code: &str, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
-    if !records(code, out) {
-        return;
-    }
+fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
     let segs: Vec<String> = mac
         .path
         .segments

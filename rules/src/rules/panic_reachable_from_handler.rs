@@ -1,6 +1,6 @@
 use super::call_graph;
 use super::panic_facts as facts;
-use crate::{CrateIndex, Ctx, Diagnostic, Label, Location, Out, Rule, RuleMeta, declare_rule};
+use crate::{CrateIndex, Diagnostic, Label, Location, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -83,29 +83,8 @@ impl Rule for PanicReachableFromHandler {
         &Self::META
     }
 
-    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
-        facts::claim(Self::META.code, out);
-        facts::record_file(Self::META.code, file, out);
-    }
-
-    fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-        facts::record_item(Self::META.code, cx, item, out);
-    }
-
-    fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-        facts::record_impl_item(Self::META.code, cx, item, out);
-    }
-
-    fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
-        facts::record_trait_item(Self::META.code, cx, item, out);
-    }
-
-    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-        facts::record_expr(Self::META.code, cx, expr, out);
-    }
-
-    fn check_macro(&self, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
-        facts::record_macro(Self::META.code, cx, mac, out);
+    fn requires(&self) -> &'static [&'static dyn Rule] {
+        &[&facts::PanicFactsCollector]
     }
 
     fn check_crate(&self, krate: &CrateIndex, out: &mut Vec<Diagnostic>) {
