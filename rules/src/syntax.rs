@@ -18,6 +18,11 @@ pub fn last_segment(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// The identifiers of a path's segments: `crate::a::f::<T>` -> `["crate", "a", "f"]`.
+pub fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// A path as `a::b::c` (no generics).
 pub fn path_to_string(path: &syn::Path) -> String {
     let mut s = String::new();

@@ -9,7 +9,7 @@
 //!   These are found here and resolved to functions in the crate phase.
 
 use crate::Settings;
-use crate::syntax::path_to_string;
+use crate::syntax::{path_segments, path_to_string};
 
 /// actix-web and rocket route attributes.
 const ROUTE_ATTRIBUTES: &[&str] = &[
@@ -29,7 +29,7 @@ pub fn handler_attribute(attrs: &[syn::Attribute], settings: &Settings) -> Optio
     attrs.iter().find_map(|attr| {
         let path = attr.path();
         let text = path_to_string(path);
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs = path_segments(path);
         let last = segs.last()?.as_str();
         let first = segs.first()?.as_str();
         let configured = settings.handlers.attributes.iter().any(|a| {
@@ -65,12 +65,7 @@ pub fn takes_request(sig: &syn::Signature) -> bool {
         let syn::Type::Path(p) = &*t.ty else {
             return false;
         };
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = path_segments(&p.path);
         let generic = p
             .path
             .segments

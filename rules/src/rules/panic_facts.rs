@@ -12,7 +12,7 @@ use syn::punctuated::Punctuated;
 
 use super::call_graph::COMMON_METHODS;
 use super::handlers;
-use crate::syntax::last_segment;
+use crate::syntax::{last_segment, path_segments};
 use crate::{Ctx, Out, Rule, RuleMeta, Span, declare_rule};
 
 declare_rule! {
@@ -318,12 +318,7 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
             if p.qself.is_some() || p.path.leading_colon.is_some() {
                 return;
             }
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let segs = path_segments(&p.path);
             let span = Span::of(&p.path);
             if let [.., ty, f] = segs.as_slice()
                 && matches!(ty.as_str(), "Option" | "Result")
@@ -343,12 +338,7 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
 }
 
 fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
-    let segs: Vec<String> = mac
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs = path_segments(&mac.path);
     let (name, std_path) = match segs.as_slice() {
         [name] => (name.as_str(), true),
         [krate, name] => (name.as_str(), matches!(krate.as_str(), "std" | "core")),
@@ -392,7 +382,7 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
         handlers::HandlerExpr::Path(path) => facts.registrations.push(Registration {
             inline_modules: cx.inline_modules().to_vec(),
             self_ty: cx.current_impl().and_then(|i| type_name(&i.self_ty)),
-            path: path.segments.iter().map(|s| s.ident.to_string()).collect(),
+            path: path_segments(path),
             span: Span::of(path),
             needs_crate: found.needs_crate.map(str::to_owned),
             test: cx.in_test(),

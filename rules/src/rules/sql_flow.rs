@@ -9,7 +9,7 @@ use syn::visit::{self, Visit};
 use super::sql_facts::SqlFacts;
 use super::sql_sinks::{self, Lib, PathMatch, Sink};
 use crate::Span;
-use crate::syntax::{last_segment, macro_args};
+use crate::syntax::{last_segment, macro_args, path_segments};
 
 /// A string built from a runtime value that reaches a sink.
 pub(super) struct Hit {
@@ -273,12 +273,7 @@ impl<'a> Flow<'a> {
         let syn::Expr::Path(func) = &*call.func else {
             return Val::runtime();
         };
-        let segs: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = path_segments(&func.path);
         let tail: Vec<&str> = segs.iter().rev().take(2).map(String::as_str).collect();
         match tail.as_slice() {
             ["new" | "with_capacity", "String" | "Vec"] => Val::constant(""),
@@ -441,12 +436,7 @@ impl<'a> Flow<'a> {
         let syn::Expr::Path(func) = &*call.func else {
             return;
         };
-        let segs: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = path_segments(&func.path);
         let imports = &self.facts.imports;
         let Some((sink, how)) = sql_sinks::path_sink(&segs, &|n| imports.get(n).cloned()) else {
             return;
