@@ -1,8 +1,6 @@
 //! Exit codes, flags and the `rule` / `rules` commands.
 
-use crate::common::{code, crate_with_lib, repo, rustgate, stderr, stdout};
-
-const UNSAFE_LIB: &str = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
+use crate::common::{UNSAFE_LIB, code, crate_with_lib, repo, rustgate, stderr, stdout};
 
 #[test]
 fn exit_0_when_clean_1_when_gate_fails() {

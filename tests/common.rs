@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A library with one unsafe block (one RG101 finding, on line 2).
+pub const UNSAFE_LIB: &str = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
+
 /// A temporary directory with files written from `(relative path, contents)`.
 pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,6 @@
 //! Configuration discovery and errors.
 
-use crate::common::{code, crate_with_lib, rustgate, stderr, workspace};
-
-const UNSAFE_LIB: &str = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
+use crate::common::{UNSAFE_LIB, code, crate_with_lib, rustgate, stderr, workspace};
 
 fn with_config(name: &str, text: &str) -> tempfile::TempDir {
     let dir = crate_with_lib(UNSAFE_LIB);
