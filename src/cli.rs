@@ -57,15 +57,8 @@ pub struct CheckArgs {
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=rustgate.sarif`.
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
-    /// Use this configuration file instead of discovering one.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Enable only these rules (codes, prefixes such as `RG2`, or names; comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub select: Option<Vec<String>>,
-    /// Disable these rules, in addition to the configuration's `ignore`.
-    #[arg(long, value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// The lowest severity that fails the gate: error (default), warning or note.
     #[arg(long, value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
@@ -102,13 +95,9 @@ pub struct CheckArgs {
     pub coverage: Box<crate::coverage::driver::CoverageArgs>,
 }
 
+/// Which configuration and rules a run uses: shared by `check` and `baseline`.
 #[derive(Debug, clap::Args)]
-pub struct BaselineArgs {
-    /// Files or directories to check (default: the current directory).
-    pub paths: Vec<PathBuf>,
-    /// The baseline file to write.
-    #[arg(short, long, default_value = "rustgate-baseline.json")]
-    pub output: PathBuf,
+pub struct RuleArgs {
     /// Use this configuration file instead of discovering one.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -118,6 +107,27 @@ pub struct BaselineArgs {
     /// Disable these rules, in addition to the configuration's `ignore`.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+}
+
+impl RuleArgs {
+    fn overrides(&self, fail_on: Option<Severity>) -> Overrides {
+        Overrides {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Files or directories to check (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// The baseline file to write.
+    #[arg(short, long, default_value = "rustgate-baseline.json")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -261,12 +271,8 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let options = RunOptions {
         paths: args.paths.clone(),
-        config: args.config.clone(),
-        overrides: Overrides {
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            fail_on: args.fail_on,
-        },
+        config: args.rules.config.clone(),
+        overrides: args.rules.overrides(args.fail_on),
         coverage: args.coverage.overrides(),
         cache: match (&args.cache_dir, args.no_cache) {
             (_, true) => crate::cache::CacheMode::Off,
@@ -392,12 +398,8 @@ fn new_code_only(
 fn record_baseline(args: BaselineArgs) -> ExitCode {
     let options = RunOptions {
         paths: args.paths,
-        config: args.config,
-        overrides: Overrides {
-            select: args.select,
-            ignore: args.ignore,
-            fail_on: None,
-        },
+        config: args.rules.config.clone(),
+        overrides: args.rules.overrides(None),
         coverage: Default::default(),
         cache: crate::cache::CacheMode::Default,
     };
