@@ -27,6 +27,8 @@ fn run_action(tmp: &Path, inputs: &[(&str, &str)]) -> Output {
         .env("GITHUB_OUTPUT", tmp.join("output"))
         .env("GITHUB_STEP_SUMMARY", tmp.join("summary.md"))
         .env("RUNNER_TEMP", tmp)
+        // The result cache lives in Cargo's target dir: keep it out of fixtures/.
+        .env("CARGO_TARGET_DIR", tmp.join("target"))
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "rustgate/rustgate")
         .env("GITHUB_SHA", "feedbeef")

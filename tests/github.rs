@@ -8,8 +8,10 @@ use serde_json::Value;
 
 use crate::common::{code, crate_with_lib, repo, rustgate, stderr, stdout, write};
 
+/// SARIF of `dir`. `--no-cache`: some of these runs check the repository's
+/// own fixtures, and a test must not write into them.
 fn sarif(dir: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["check", "--format", "sarif"];
+    let mut args = vec!["check", "--no-cache", "--format", "sarif"];
     args.extend_from_slice(extra);
     let o = rustgate(dir, &args);
     assert!(code(&o) < 2, "{}", stderr(&o));
@@ -248,7 +250,7 @@ fn validate_sarif_accepts_our_sarif() {
     let tmp = tempfile::tempdir().unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
     let mut save = |name: &str, dir: &Path| {
-        let o = rustgate(dir, &["check", "--format", "sarif"]);
+        let o = rustgate(dir, &["check", "--no-cache", "--format", "sarif"]);
         assert!(code(&o) < 2, "{}", stderr(&o));
         let path = tmp.path().join(format!("{name}.sarif"));
         std::fs::write(&path, &o.stdout).unwrap();
