@@ -3,6 +3,7 @@
 //! impl, module path?) and calls each enabled rule's hooks at every node.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
 use syn::visit::{self, Visit};
 
@@ -10,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::facts::{FileFacts, FileInfo, ModDecl};
 use crate::rule::{Rule, RuleMeta};
 use crate::settings::Settings;
+use crate::syntax::LineStarts;
 
 /// Where a function sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,6 +150,7 @@ pub fn check_file(
         out: Out::default(),
         record_lines: source.contains("rustgate:"),
         in_item_macro: false,
+        lines: Rc::new(LineStarts::new(source)),
     };
     if attrs_are_test(&ast.attrs) {
         checker.cx.test_depth += 1;
@@ -164,6 +167,8 @@ struct Checker<'ast, 'r> {
     record_lines: bool,
     /// Inside an item-position macro, whose body is never re-parsed.
     in_item_macro: bool,
+    /// Shared with the checkers of macro arguments.
+    lines: Rc<LineStarts>,
 }
 
 impl<'ast> Checker<'ast, '_> {
@@ -370,12 +375,15 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.each(|r, cx, out| r.check_macro(cx, mac, out));
         visit::visit_macro(self, mac);
-        if self.in_item_macro {
+        if self.in_item_macro
+            || !crate::syntax::macro_body_may_matter(mac, self.cx.source, &self.lines)
+        {
             return;
         }
         // Macros are not expanded, but most take comma-separated expressions
         // (`format!`, `vec!`, `assert!`, `write!`, ...): walk those, so rules see
-        // `println!("{}", x.unwrap())` like any other call.
+        // `println!("{}", x.unwrap())` like any other call. Bodies that cannot
+        // hold an expression any rule looks at are not parsed.
         if let Some(args) = crate::syntax::macro_args(mac) {
             // The parsed arguments live shorter than the file's tree: walk them
             // with a checker of their own that shares this one's context.
@@ -385,6 +393,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
                 out: std::mem::take(&mut self.out),
                 record_lines: false,
                 in_item_macro: false,
+                lines: Rc::clone(&self.lines),
             };
             for arg in &args {
                 sub.visit_expr(arg);

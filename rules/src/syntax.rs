@@ -37,3 +37,150 @@ pub fn path_to_string(path: &syn::Path) -> String {
     }
     s
 }
+
+/// Byte offsets of the starts of a file's lines: turns a span's line and
+/// column into a byte offset without proc-macro2's character counting.
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        LineStarts(starts)
+    }
+
+    /// The byte offset of `at` (1-based line, column in characters) in `source`.
+    pub fn offset(&self, source: &str, at: proc_macro2::LineColumn) -> Option<usize> {
+        let start = *self.0.get(at.line.checked_sub(1)?)?;
+        let line = source.get(start..)?;
+        match line.as_bytes().get(..at.column) {
+            Some(prefix) if prefix.is_ascii() => Some(start + at.column),
+            _ => line.char_indices().nth(at.column).map(|(i, _)| start + i),
+        }
+    }
+}
+
+/// Whether the body of `mac` may hold an expression that a rule looks at
+/// inside macro arguments: a call or method call, indexing, a nested macro,
+/// an `unsafe` block or a `match`. Answers from the macro's text in `source`
+/// (a byte scan, no tokens), conservatively: `true` whenever unsure. Rules
+/// that look at another kind of expression inside macro arguments must be
+/// added here, or they will not see it.
+///
+/// Re-parsing macro arguments is the walk's largest cost; most bodies
+/// (`"{}", x`, `a, b`, tables of literals) hold none of these and are skipped.
+pub fn macro_body_may_matter(mac: &syn::Macro, source: &str, lines: &LineStarts) -> bool {
+    let delim = mac.delimiter.span();
+    let body = lines
+        .offset(source, delim.open().end())
+        .zip(lines.offset(source, delim.close().start()))
+        .and_then(|(start, end)| source.get(start..end));
+    match body {
+        Some(body) => text_may_hold_checked_expr(body.as_bytes()),
+        None => true,
+    }
+}
+
+fn text_may_hold_checked_expr(text: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    // The last byte before `i` that is not whitespace (`,` at the start).
+    let mut prev = b',';
+    for (i, &b) in text.iter().enumerate() {
+        let found = match b {
+            // `f(..)`, `x.m(..)`, `f::<T>(..)`, `g()(..)`, `x[i]`, `a[i][j]`, `x?[i]`.
+            b'(' | b'[' => is_ident(prev) || matches!(prev, b')' | b']' | b'>' | b'?'),
+            // `name!(..)`, `name! [..]`, `name!{..}`; not `!=` or `!x`.
+            b'!' => text[i + 1..]
+                .iter()
+                .find(|c| !c.is_ascii_whitespace())
+                .is_some_and(|c| matches!(c, b'(' | b'[' | b'{')),
+            b'u' | b'm' if i == 0 || !is_ident(text[i - 1]) => {
+                let rest = &text[i..];
+                let word = |w: &[u8]| {
+                    rest.starts_with(w) && rest.get(w.len()).is_none_or(|&c| !is_ident(c))
+                };
+                word(b"unsafe") || word(b"match")
+            }
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+        if !b.is_ascii_whitespace() {
+            prev = b;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_may_hold_checked_expr as may;
+    use super::{LineStarts, macro_body_may_matter};
+
+    #[test]
+    fn macro_bodies_are_found_by_line_and_column() {
+        // Non-ASCII text before the macros on the same line: columns count
+        // characters, offsets bytes.
+        let src = "fn f() {\n    let é = \"ü\"; println!(\"{}\", é);\n    é; g!(a.b());\n}\n";
+        let file = syn::parse_file(src).unwrap();
+        let lines = LineStarts::new(src);
+        let mut found = Vec::new();
+        struct Macros<'a>(&'a mut Vec<(String, bool)>, &'a str, &'a LineStarts);
+        impl<'ast> syn::visit::Visit<'ast> for Macros<'_> {
+            fn visit_macro(&mut self, m: &'ast syn::Macro) {
+                let name = m.path.segments[0].ident.to_string();
+                self.0
+                    .push((name, macro_body_may_matter(m, self.1, self.2)));
+            }
+        }
+        syn::visit::Visit::visit_file(&mut Macros(&mut found, src, &lines), &file);
+        assert_eq!(
+            found,
+            [("println".to_owned(), false), ("g".to_owned(), true)]
+        );
+    }
+
+    #[test]
+    fn macro_bodies_that_may_hold_checked_expressions() {
+        for body in [
+            "\"{}\", x.unwrap()",
+            "f(x)",
+            "a, Vec::<u8>::new()",
+            "make()(1)",
+            "v[0]",
+            "v [0]",
+            "m[i][j]",
+            "x?[0]",
+            "\"{}\", inner!(x)",
+            "vec! [1]",
+            "unsafe { *p }",
+            "match x { _ => 1 }",
+            "a,match x { _ => 1 }",
+            "x, unsafe { f }",
+            "é(1)",
+        ] {
+            assert!(may(body.as_bytes()), "{body}");
+        }
+    }
+
+    #[test]
+    fn macro_bodies_that_hold_none() {
+        for body in [
+            "",
+            "\"{}\", x",
+            "a, b.c",
+            "a != b",
+            "!flag",
+            "1, 2, 3",
+            "(1, 2), (3, 4)",
+            "[1, 2], [3]",
+            "|x| x + 1",
+            "unsafe_count, matches",
+            "x.unsafe_ptr",
+            "Foo { a: 1 }",
+        ] {
+            assert!(!may(body.as_bytes()), "{body}");
+        }
+    }
+}

@@ -161,7 +161,7 @@ impl Analysis<'_> {
 /// Finds the handlers of a crate and everything they reach.
 pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     let mut nodes = Vec::new();
-    if !krate.kind.is_production() {
+    if !krate.kind.is_production() || !may_have_handlers(krate) {
         return Analysis {
             nodes,
             handlers: Vec::new(),
@@ -243,6 +243,22 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         reached,
         registered_at,
     }
+}
+
+/// Whether any function of the crate may be a handler: one is configured, or
+/// a function says so itself, or a registration names one. Most crates (all
+/// libraries) have none, and need no resolver.
+fn may_have_handlers(krate: &CrateIndex<'_>) -> bool {
+    !krate.settings.handlers.functions.is_empty()
+        || krate.files.iter().any(|file| {
+            let facts = &file.facts.panic;
+            facts.registrations.iter().any(|r| !r.test)
+                || facts.fns.iter().any(|f| {
+                    !f.test
+                        && (f.handler.is_some()
+                            || (f.tonic_request && facts.imports_crate("tonic")))
+                })
+        })
 }
 
 /// A `use` as the resolver sees it: (alias, or `None` for a glob; path).

@@ -96,8 +96,8 @@ impl Rule for SqlConcatenation {
         &Self::META
     }
 
-    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
-        sql_facts::collect(file, &mut out.facts.sql);
+    fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        sql_facts::collect(file, cx.source, &mut out.facts.sql);
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
@@ -139,7 +139,7 @@ impl Rule for SqlConcatenation {
 
 /// Runs the dataflow over one function body and reports what reaches a sink.
 fn analyse(cx: &Ctx<'_>, sig: &syn::Signature, block: &syn::Block, out: &mut Out) {
-    if cx.in_test() {
+    if cx.in_test() || !out.facts.sql.analyse {
         return;
     }
     let mut flow = Flow::new(&out.facts.sql);

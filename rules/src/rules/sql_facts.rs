@@ -24,6 +24,10 @@ pub struct SqlFacts {
     /// does not define: reported by the crate phase unless each name is a
     /// `const` or `static` of another file of the crate.
     pub pending: Vec<PendingSql>,
+    /// The file may call a sink ([`sql_sinks::may_call_a_sink`]): its
+    /// functions are analysed. Only read during the walk, never cached.
+    #[serde(skip)]
+    pub analyse: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -32,12 +36,20 @@ pub struct PendingSql {
     pub names: Vec<String>,
 }
 
-/// Collects the file's constants and database imports into [`SqlFacts`].
-struct Collect<'a>(&'a mut SqlFacts);
+/// Collects the file's constants and database imports into [`SqlFacts`];
+/// with `bodies: false`, not those inside function bodies and other blocks.
+struct Collect<'a> {
+    facts: &'a mut SqlFacts,
+    bodies: bool,
+}
 
-/// Records the constants and database imports of `file` into `facts`.
-pub fn collect(file: &syn::File, facts: &mut SqlFacts) {
-    Collect(facts).visit_file(file);
+/// Records the constants and database imports of `source` into `facts`. In a
+/// file that calls no sink, only what other files can name: the items
+/// outside function bodies (the crate phase looks names up among them).
+pub fn collect(file: &syn::File, source: &str, facts: &mut SqlFacts) {
+    facts.analyse = sql_sinks::may_call_a_sink(source);
+    let bodies = facts.analyse;
+    Collect { facts, bodies }.visit_file(file);
 }
 
 impl Collect<'_> {
@@ -58,7 +70,7 @@ impl Collect<'_> {
             }
             _ => String::new(),
         };
-        self.0.consts.insert(ident.to_string(), text);
+        self.facts.consts.insert(ident.to_string(), text);
     }
 
     fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
@@ -82,10 +94,10 @@ impl Collect<'_> {
             }
             syn::UseTree::Glob(_) => {
                 if let Some(root) = prefix.first() {
-                    self.0.crates.insert(root.clone());
+                    self.facts.crates.insert(root.clone());
                     if Lib::of_crate(root).is_some() {
                         for sink in sql_sinks::SINKS {
-                            self.0
+                            self.facts
                                 .imports
                                 .entry(sink.name.to_owned())
                                 .or_insert_with(|| root.clone());
@@ -102,14 +114,20 @@ impl Collect<'_> {
     }
 
     fn imported(&mut self, root: &str, name: String) {
-        self.0.crates.insert(root.to_owned());
+        self.facts.crates.insert(root.to_owned());
         if Lib::of_crate(root).is_some() {
-            self.0.imports.insert(name, root.to_owned());
+            self.facts.imports.insert(name, root.to_owned());
         }
     }
 }
 
 impl<'ast> Visit<'ast> for Collect<'_> {
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        if self.bodies {
+            visit::visit_block(self, b);
+        }
+    }
+
     fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
         self.constant(&i.ident, Some(&i.expr));
         visit::visit_item_const(self, i);

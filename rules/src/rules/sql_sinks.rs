@@ -2,6 +2,10 @@
 //! calls against and that its documentation lists (a unit test keeps the doc
 //! and the table equal).
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
 /// A database library, for the sink list and the bind-parameter help.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lib {
@@ -280,6 +284,44 @@ pub fn builder_push() -> &'static Sink {
         .unwrap_or(&SINKS[0])
 }
 
+/// Whether `source` may call a sink: the word a call must contain (a sink's
+/// name, or `QueryBuilder` for `QueryBuilder::new` and its `push`) occurs in
+/// it. A sink is called by its name or through a `use` of it in the same file
+/// (`use sqlx::query as q;`, `use sqlx::*;` still name it), so a file without
+/// any of these words has nothing for the per-function analysis: on the
+/// benchmark corpus, most files. One pass over the text.
+pub fn may_call_a_sink(source: &str) -> bool {
+    static WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        let all: Vec<&str> = SINKS.iter().map(call_word).collect();
+        // A word that contains another (`query_as`, `query`) adds nothing.
+        let mut words: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|w| !all.iter().any(|o| o.len() < w.len() && w.contains(o)))
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        // Leftmost-first lets the search use its SIMD prefilter (Teddy).
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(words)
+            .ok()
+    });
+    WORDS.as_ref().is_none_or(|w| w.is_match(source))
+}
+
+/// The word every call of `sink` contains.
+fn call_word(sink: &Sink) -> &'static str {
+    match sink.form {
+        Form::Path {
+            qualifier,
+            bare: false,
+        } => qualifier.last().copied().unwrap_or(sink.name),
+        Form::BuilderPush => "QueryBuilder",
+        _ => sink.name,
+    }
+}
+
 /// Whether `text` looks like SQL: a keyword such as `SELECT` at its start or
 /// after whitespace, case-insensitive, as a whole word.
 pub fn looks_like_sql(text: &str) -> bool {
@@ -301,6 +343,21 @@ pub fn looks_like_sql(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_that_may_call_a_sink() {
+        for sink in SINKS {
+            assert!(may_call_a_sink(&sink.display()), "{}", sink.display());
+        }
+        assert!(may_call_a_sink("use sqlx::query as q;"));
+        assert!(may_call_a_sink("let b = QueryBuilder::new(\"\");"));
+        assert!(!may_call_a_sink(
+            "fn main() { let v = Vec::new(); v.push(1); }"
+        ));
+        assert!(!may_call_a_sink(
+            "pub fn new() -> Self { Self { inner: run() } }"
+        ));
+    }
 
     #[test]
     fn sql_look() {
