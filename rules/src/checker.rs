@@ -151,12 +151,21 @@ pub fn check_file(
         record_lines: source.contains("rustgate:"),
         in_item_macro: false,
         lines: Rc::new(LineStarts::new(source)),
+        skip_tests: false,
     };
+    // Suppression scopes need every node's lines, test code's too.
+    checker.skip_tests = !checker.record_lines && rules.iter().all(|r| !r.reads_test_code());
     if attrs_are_test(&ast.attrs) {
         checker.cx.test_depth += 1;
     }
     checker.each(|r, cx, out| r.check_file(cx, ast, out));
-    checker.visit_file(ast);
+    if checker.skips(&checker.cx) {
+        for item in &ast.items {
+            checker.mods_only(item);
+        }
+    } else {
+        checker.visit_file(ast);
+    }
     checker.out
 }
 
@@ -169,6 +178,8 @@ struct Checker<'ast, 'r> {
     in_item_macro: bool,
     /// Shared with the checkers of macro arguments.
     lines: Rc<LineStarts>,
+    /// No active rule reads test code: it is not walked.
+    skip_tests: bool,
 }
 
 impl<'ast> Checker<'ast, '_> {
@@ -202,6 +213,40 @@ impl<'ast> Checker<'ast, '_> {
         }
     }
 
+    /// Whether the walk skips the code at `cx`: test code no rule reads.
+    fn skips(&self, cx: &Ctx<'_>) -> bool {
+        self.skip_tests && cx.in_test()
+    }
+
+    /// Walks skipped code for its `mod` declarations only.
+    fn mods_only(&mut self, item: &'ast syn::Item) {
+        if let syn::Item::Mod(m) = item {
+            self.enter_mod(m, |v| {
+                for item in m.content.iter().flat_map(|(_, items)| items) {
+                    v.mods_only(item);
+                }
+            });
+        }
+    }
+
+    /// Records a `mod` declaration and walks the module with `walk`.
+    fn enter_mod(&mut self, node: &'ast syn::ItemMod, walk: impl FnOnce(&mut Self)) {
+        let name = node.ident.to_string();
+        if node.content.is_none() {
+            self.out.facts.mods.push(ModDecl {
+                inline_parents: self.cx.modules.clone(),
+                name: name.clone(),
+                path_attr: path_attr(&node.attrs),
+            });
+        }
+        let low_level = is_low_level_module(&name);
+        self.cx.low_level_depth += u32::from(low_level);
+        self.cx.modules.push(name);
+        walk(self);
+        self.cx.modules.pop();
+        self.cx.low_level_depth -= u32::from(low_level);
+    }
+
     fn enter_attrs(&mut self, attrs: &[syn::Attribute]) -> bool {
         let test = attrs_are_test(attrs);
         if test {
@@ -230,8 +275,12 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         self.node_lines(item);
         let test = self.enter_attrs(item_attrs(item));
-        self.each(|r, cx, out| r.check_item(cx, item, out));
-        visit::visit_item(self, item);
+        if self.skips(&self.cx) {
+            self.mods_only(item);
+        } else {
+            self.each(|r, cx, out| r.check_item(cx, item, out));
+            visit::visit_item(self, item);
+        }
         self.leave_attrs(test);
     }
 
@@ -255,8 +304,10 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
             _ => &[],
         };
         let test = self.enter_attrs(attrs);
-        self.each(|r, cx, out| r.check_impl_item(cx, item, out));
-        visit::visit_impl_item(self, item);
+        if !self.skips(&self.cx) {
+            self.each(|r, cx, out| r.check_impl_item(cx, item, out));
+            visit::visit_impl_item(self, item);
+        }
         self.leave_attrs(test);
     }
 
@@ -280,8 +331,10 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
             _ => &[],
         };
         let test = self.enter_attrs(attrs);
-        self.each(|r, cx, out| r.check_trait_item(cx, item, out));
-        visit::visit_trait_item(self, item);
+        if !self.skips(&self.cx) {
+            self.each(|r, cx, out| r.check_trait_item(cx, item, out));
+            visit::visit_trait_item(self, item);
+        }
         self.leave_attrs(test);
     }
 
@@ -308,20 +361,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     }
 
     fn visit_item_mod(&mut self, node: &'ast syn::ItemMod) {
-        let name = node.ident.to_string();
-        if node.content.is_none() {
-            self.out.facts.mods.push(ModDecl {
-                inline_parents: self.cx.modules.clone(),
-                name: name.clone(),
-                path_attr: path_attr(&node.attrs),
-            });
-        }
-        let low_level = is_low_level_module(&name);
-        self.cx.low_level_depth += u32::from(low_level);
-        self.cx.modules.push(name);
-        visit::visit_item_mod(self, node);
-        self.cx.modules.pop();
-        self.cx.low_level_depth -= u32::from(low_level);
+        self.enter_mod(node, |v| visit::visit_item_mod(v, node));
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
@@ -394,6 +434,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
                 record_lines: false,
                 in_item_macro: false,
                 lines: Rc::clone(&self.lines),
+                skip_tests: self.skip_tests,
             };
             for arg in &args {
                 sub.visit_expr(arg);
@@ -521,4 +562,105 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
             _ => None,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::{Diagnostic, TargetKind};
+
+    /// Records the name of every function item it is shown.
+    struct Names {
+        reads_tests: bool,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl Rule for Names {
+        fn meta(&self) -> &'static RuleMeta {
+            crate::registry::driver("RG904")
+        }
+        fn reads_test_code(&self) -> bool {
+            self.reads_tests
+        }
+        fn check_item(&self, _cx: &Ctx<'_>, item: &syn::Item, _out: &mut Out) {
+            if let syn::Item::Fn(f) = item {
+                self.seen.lock().unwrap().push(f.sig.ident.to_string());
+            }
+        }
+        fn check_impl_item(&self, _cx: &Ctx<'_>, item: &syn::ImplItem, _out: &mut Out) {
+            if let syn::ImplItem::Fn(f) = item {
+                self.seen.lock().unwrap().push(f.sig.ident.to_string());
+            }
+        }
+        fn check_crate(&self, _: &crate::CrateIndex, _: &mut Vec<Diagnostic>) {}
+    }
+
+    const SRC: &str = "
+fn a() {}
+impl S {
+    fn b() {}
+    #[cfg(test)]
+    fn c() {}
+}
+#[cfg(test)]
+mod tests {
+    mod helpers;
+    #[test]
+    fn d() {}
+}
+";
+
+    fn walk(src: &str, kind: TargetKind, reads: &[bool]) -> (Vec<Vec<String>>, Vec<String>) {
+        let file = FileInfo {
+            path: "src/lib.rs".into(),
+            package: None,
+            kind,
+            business_logic: true,
+        };
+        let ast = syn::parse_file(src).unwrap();
+        let rules: Vec<Names> = reads
+            .iter()
+            .map(|&reads_tests| Names {
+                reads_tests,
+                seen: Mutex::new(Vec::new()),
+            })
+            .collect();
+        let dyns: Vec<&dyn Rule> = rules.iter().map(|r| r as &dyn Rule).collect();
+        let out = check_file(&file, &Settings::default(), src, &ast, &dyns);
+        let mods = out
+            .facts
+            .mods
+            .iter()
+            .map(|m| format!("{}::{}", m.inline_parents.join("::"), m.name))
+            .collect();
+        let seen = rules
+            .into_iter()
+            .map(|r| r.seen.into_inner().unwrap())
+            .collect();
+        (seen, mods)
+    }
+
+    #[test]
+    fn test_code_is_walked_only_for_rules_that_read_it() {
+        let (seen, mods) = walk(SRC, TargetKind::Lib, &[false]);
+        assert_eq!(seen, [["a", "b"]]);
+        assert_eq!(mods, ["tests::helpers"], "mod declarations of skipped code");
+
+        // One rule that reads test code: everyone sees everything.
+        let (seen, mods) = walk(SRC, TargetKind::Lib, &[false, true]);
+        assert_eq!(seen, [["a", "b", "c", "d"], ["a", "b", "c", "d"]]);
+        assert_eq!(mods, ["tests::helpers"]);
+
+        // Suppression comments need the lines of every node.
+        let with_comment = format!("// rustgate: allow(RG101)\n{SRC}");
+        let (seen, _) = walk(&with_comment, TargetKind::Lib, &[false]);
+        assert_eq!(seen, [["a", "b", "c", "d"]]);
+
+        // A test target is test code throughout.
+        let (seen, mods) = walk(SRC, TargetKind::Test, &[false]);
+        assert_eq!(seen, [Vec::<String>::new()]);
+        assert_eq!(mods, ["tests::helpers"]);
+    }
 }

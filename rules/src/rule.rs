@@ -147,6 +147,14 @@ pub trait Rule: Send + Sync + 'static {
     /// Once per crate (a Cargo target, or a directory outside Cargo), after every
     /// file of it was checked, with the facts all files recorded.
     fn check_crate(&self, _krate: &CrateIndex, _out: &mut Vec<crate::Diagnostic>) {}
+    /// Whether the rule looks at test code: `#[cfg(test)]` and `#[test]`
+    /// items and test and bench targets. When no enabled rule does, the
+    /// checker does not walk test code (it still records its `mod`
+    /// declarations, for the module tree). Return `false` only if the rule
+    /// neither reports nor records anything there.
+    fn reads_test_code(&self) -> bool {
+        true
+    }
     /// Fact collectors this rule's `check_crate` reads: passes that only
     /// record [`crate::FileFacts`] during the walk. The driver runs each
     /// required collector once per file, however many enabled rules need it.

@@ -78,6 +78,10 @@ impl Rule for ErrorAsString {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
         error_facts::record_opaque_imports(file, &mut out.facts.errors);
     }

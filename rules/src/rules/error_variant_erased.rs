@@ -61,6 +61,10 @@ impl Rule for ErrorVariantErased {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
         let syn::Expr::MethodCall(call) = expr else {
             return;

@@ -48,6 +48,10 @@ impl Rule for PanicFactsCollector {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
         record_file(file, out);
     }

@@ -83,6 +83,10 @@ impl Rule for PanicReachableFromHandler {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn requires(&self) -> &'static [&'static dyn Rule] {
         &[&facts::PanicFactsCollector]
     }

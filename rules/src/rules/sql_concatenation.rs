@@ -96,6 +96,10 @@ impl Rule for SqlConcatenation {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
         sql_facts::collect(file, cx.source, &mut out.facts.sql);
     }

@@ -66,6 +66,10 @@ impl Rule for UnsafeInBusinessLogic {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         match item {
             syn::Item::Fn(f) => {

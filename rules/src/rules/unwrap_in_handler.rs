@@ -87,6 +87,10 @@ impl Rule for UnwrapInHandler {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn requires(&self) -> &'static [&'static dyn Rule] {
         &[&facts::PanicFactsCollector]
     }

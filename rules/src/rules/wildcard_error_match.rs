@@ -73,6 +73,10 @@ impl Rule for WildcardErrorMatch {
         &Self::META
     }
 
+    fn reads_test_code(&self) -> bool {
+        false
+    }
+
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         error_facts::record_item(cx, item, &mut out.facts.errors);
     }
