@@ -323,19 +323,29 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     if args.timings {
         let t = &run.timings;
+        let total = run.elapsed + output_start.elapsed();
+        // The floor: the parse phase spread over the threads.
+        let parse_wall = t.parse.as_secs_f64() / t.threads.max(1) as f64;
         eprintln!(
-            "timings: discovery {:.3} s | cache load {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s (summed over threads), {} from cache | cache store {:.3} s | crate phase {:.3} s | output {:.3} s | total {:.3} s | {} files, {} lines, {:.1} MB",
+            "timings: discovery {:.3} s | cache load {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s + other {:.3} s (summed over {} threads), {} from cache | cache store {:.3} s | crate phase {:.3} s | output {:.3} s | total {:.3} s = {:.2} x parse / threads | {} files, {} lines, {:.1} MB",
             t.discovery.as_secs_f64(),
             t.cache_load.as_secs_f64(),
             t.files_wall.as_secs_f64(),
             t.read.as_secs_f64(),
             t.parse.as_secs_f64(),
             t.rules.as_secs_f64(),
+            t.other.as_secs_f64(),
+            t.threads,
             t.cache_hits,
             t.cache_store.as_secs_f64(),
             t.crate_phase.as_secs_f64(),
             output_start.elapsed().as_secs_f64(),
-            run.elapsed.as_secs_f64() + output_start.elapsed().as_secs_f64(),
+            total.as_secs_f64(),
+            if parse_wall > 0.0 {
+                total.as_secs_f64() / parse_wall
+            } else {
+                0.0
+            },
             run.files_checked,
             run.lines,
             run.bytes as f64 / 1e6,

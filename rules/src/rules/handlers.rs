@@ -109,10 +109,13 @@ pub struct Found<'a> {
 ///   starts at `warp::..` or `path!`, or contains `.and(..)`/`.or(..)`) in a
 ///   file that imports warp;
 /// - `service_fn(f)` (hyper, lambda_http, tower).
-pub fn registrations(expr: &syn::Expr) -> Vec<Found<'_>> {
+///
+/// `method` is the method's name when `expr` is a method call: the caller
+/// has it already (`Ident::to_string` allocates).
+pub fn registrations<'e>(expr: &'e syn::Expr, method: Option<&str>) -> Vec<Found<'e>> {
     let mut out = Vec::new();
     match expr {
-        syn::Expr::MethodCall(m) => match m.method.to_string().as_str() {
+        syn::Expr::MethodCall(m) => match method.unwrap_or_default() {
             "route" if matches!(m.args.len(), 1 | 2) => {
                 if let Some(arg) = m.args.last() {
                     method_routers(arg, &mut out);

@@ -294,12 +294,16 @@ const UNWRAPS: &[(&str, usize, &str)] = &[
 ];
 
 fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-    for found in handlers::registrations(expr) {
+    let method = match expr {
+        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        _ => None,
+    };
+    for found in handlers::registrations(expr, method.as_deref()) {
         record_registration(cx, found, out);
     }
     match expr {
         syn::Expr::MethodCall(m) => {
-            let name = m.method.to_string();
+            let name = method.unwrap_or_default();
             let span = Span::of(&m.method);
             if let Some((_, _, lint)) = UNWRAPS
                 .iter()
