@@ -517,8 +517,9 @@ fn check_bytes(
                         ));
                     }
                     // `Spanned::span` re-prints the item into tokens: only
-                    // worth it when the file has suppression comments.
-                    let first_item = if source.contains("rustgate:") {
+                    // worth it when the file has suppression comments (the
+                    // checker records node lines only then).
+                    let first_item = if !out.node_lines.is_empty() {
                         ast.items
                             .first()
                             .map(|i| syn::spanned::Spanned::span(i).start().line as u32)

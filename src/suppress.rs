@@ -47,7 +47,7 @@ pub fn parse(
 ) -> (Vec<Suppression>, Vec<Malformed>) {
     let mut found = Vec::new();
     let mut malformed = Vec::new();
-    if !source.contains("rustgate:") {
+    if !rustgate_rules::syntax::mentions_rustgate(source) {
         return (found, malformed);
     }
     let lines: Vec<&str> = source.lines().collect();

@@ -148,7 +148,7 @@ pub fn check_file(
         },
         rules: rules.to_vec(),
         out: Out::default(),
-        record_lines: source.contains("rustgate:"),
+        record_lines: crate::syntax::mentions_rustgate(source),
         in_item_macro: false,
         lines: Rc::new(LineStarts::new(source)),
         skip_tests: false,

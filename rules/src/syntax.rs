@@ -38,6 +38,14 @@ pub fn path_to_string(path: &syn::Path) -> String {
     s
 }
 
+/// Whether `source` contains a suppression comment (`rustgate:` anywhere):
+/// files without one need no suppression scopes. A SIMD substring search.
+pub fn mentions_rustgate(source: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("rustgate:"));
+    FINDER.find(source.as_bytes()).is_some()
+}
+
 /// Byte offsets of the starts of a file's lines: turns a span's line and
 /// column into a byte offset without proc-macro2's character counting.
 pub struct LineStarts(Vec<usize>);
