@@ -82,8 +82,8 @@ impl Rule for ErrorAsString {
         false
     }
 
-    fn check_file(&self, _cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
-        error_facts::record_opaque_imports(file, &mut out.facts.errors);
+    fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
+        error_facts::record_opaque_imports(file, cx.source, &mut out.facts.errors);
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {

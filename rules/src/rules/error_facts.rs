@@ -192,8 +192,14 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 }
 
 /// Records the names `use` items of the file bind to `anyhow` / `eyre`
-/// error types (any depth: inline modules and function bodies too).
-pub fn record_opaque_imports(file: &syn::File, facts: &mut ErrorFacts) {
+/// error types (any depth: inline modules and function bodies too). Such a
+/// `use` names the crate: a file whose text does not is not walked.
+pub fn record_opaque_imports(file: &syn::File, source: &str, facts: &mut ErrorFacts) {
+    let named = |krate: &str| memchr::memmem::find(source.as_bytes(), krate.as_bytes()).is_some();
+    // `color_eyre` contains `eyre`.
+    if !OPAQUE_CRATES.iter().any(|c| named(c)) {
+        return;
+    }
     struct Uses<'f>(&'f mut ErrorFacts);
     impl<'ast> syn::visit::Visit<'ast> for Uses<'_> {
         fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {

@@ -26,8 +26,18 @@ const METHOD_ROUTERS: &[&str] = &[
 
 /// Why `attrs` mark a handler, if they do.
 pub fn handler_attribute(attrs: &[syn::Attribute], settings: &Settings) -> Option<String> {
+    let configured_any = !settings.handlers.attributes.is_empty();
     attrs.iter().find_map(|attr| {
         let path = attr.path();
+        // Most attributes are doc comments: decide on the last segment
+        // before building any string.
+        let last_ident = &path.segments.last()?.ident;
+        if !configured_any
+            && last_ident != "handler"
+            && !ROUTE_ATTRIBUTES.iter().any(|r| last_ident == r)
+        {
+            return None;
+        }
         let text = path_to_string(path);
         let segs = path_segments(path);
         let last = segs.last()?.as_str();

@@ -36,23 +36,57 @@ pub struct PendingSql {
     pub names: Vec<String>,
 }
 
-/// Collects the file's constants and database imports into [`SqlFacts`];
-/// with `bodies: false`, not those inside function bodies and other blocks.
+/// Collects the file's constants and database imports into [`SqlFacts`].
 struct Collect<'a> {
     facts: &'a mut SqlFacts,
-    bodies: bool,
 }
 
-/// Records the constants and database imports of `source` into `facts`. In a
-/// file that calls no sink, only what other files can name: the items
-/// outside function bodies (the crate phase looks names up among them).
+/// Records the constants and database imports of `source` into `facts`. A
+/// file that calls no sink needs only what other files can name: the
+/// constants outside function bodies (the crate phase looks names up among
+/// them), found without walking the rest of the tree.
 pub fn collect(file: &syn::File, source: &str, facts: &mut SqlFacts) {
     facts.analyse = sql_sinks::may_call_a_sink(source);
-    let bodies = facts.analyse;
-    Collect { facts, bodies }.visit_file(file);
+    let mut c = Collect { facts };
+    if c.facts.analyse {
+        c.visit_file(file);
+    } else {
+        c.outer_consts(&file.items);
+    }
 }
 
 impl Collect<'_> {
+    /// The `const` and `static` items of `items` and of the modules, impls
+    /// and traits among them.
+    fn outer_consts(&mut self, items: &[syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Const(i) => self.constant(&i.ident, Some(&i.expr)),
+                syn::Item::Static(i) => self.constant(&i.ident, Some(&i.expr)),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        self.outer_consts(items);
+                    }
+                }
+                syn::Item::Impl(i) => {
+                    for item in &i.items {
+                        if let syn::ImplItem::Const(c) = item {
+                            self.constant(&c.ident, Some(&c.expr));
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    for item in &t.items {
+                        if let syn::TraitItem::Const(c) = item {
+                            self.constant(&c.ident, c.default.as_ref().map(|(_, e)| e));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn constant(&mut self, ident: &syn::Ident, expr: Option<&syn::Expr>) {
         let text = match expr {
             Some(syn::Expr::Lit(l)) => lit_text(&l.lit),
@@ -122,12 +156,6 @@ impl Collect<'_> {
 }
 
 impl<'ast> Visit<'ast> for Collect<'_> {
-    fn visit_block(&mut self, b: &'ast syn::Block) {
-        if self.bodies {
-            visit::visit_block(self, b);
-        }
-    }
-
     fn visit_item_const(&mut self, i: &'ast syn::ItemConst) {
         self.constant(&i.ident, Some(&i.expr));
         visit::visit_item_const(self, i);
