@@ -60,7 +60,7 @@ fig() { awk -v n="$1" -v f="${2:-2}" '$1==n {print $f}' "$work/figures"; }
 threads="$(nproc)"
 clean_cache='rm -rf "$cache"'
 # One file changes before each run: a comment appended (restored at the end).
-changed="$(ls -S vendor/*/src/lib.rs | head -1)"
+changed="$(ls -S vendor/*/src/lib.rs | sed -n 1p)"  # sed reads it all: no SIGPIPE under pipefail
 cp "$changed" "$work/changed.orig"
 touch_one='echo "// bench $RANDOM$RANDOM" >>"$changed"'
 
