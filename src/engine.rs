@@ -356,10 +356,11 @@ fn cache_key(root: &Path, config: &Config, rules: &[&dyn Rule]) -> Vec<u8> {
 }
 
 /// Files at least this large are checked one at a time: a syntax tree takes
-/// about 100 bytes of memory per byte of source (the corpus's 2.5 MB
+/// up to 100 bytes of memory per byte of source (the corpus's 2.5 MB
 /// `encoding_rs/src/data.rs` alone takes 290 MB), and two at once would set
-/// the peak. Other threads go on with smaller files meanwhile.
-const HUGE_FILE: u64 = 1 << 20;
+/// the peak. Other threads go on with smaller files meanwhile; on the corpus,
+/// 5 of 9,758 files are this large.
+const HUGE_FILE: u64 = 512 << 10;
 
 fn check_one(
     file: &SourceFile,
