@@ -133,6 +133,19 @@ pub fn check_file(
     ast: &syn::File,
     rules: &[&dyn Rule],
 ) -> Out {
+    check_file_with(file, settings, source, ast, rules, true)
+}
+
+/// [`check_file`]; `macro_prefilter: false` re-parses every macro body, for
+/// the test that the prefilter changes no result.
+fn check_file_with(
+    file: &FileInfo,
+    settings: &Settings,
+    source: &str,
+    ast: &syn::File,
+    rules: &[&dyn Rule],
+    macro_prefilter: bool,
+) -> Out {
     let mut checker = Checker {
         cx: Ctx {
             file,
@@ -152,6 +165,7 @@ pub fn check_file(
         in_item_macro: false,
         lines: Rc::new(LineStarts::new(source)),
         skip_tests: false,
+        macro_prefilter,
     };
     // Suppression scopes need every node's lines, test code's too.
     checker.skip_tests = !checker.record_lines && rules.iter().all(|r| !r.reads_test_code());
@@ -180,6 +194,8 @@ struct Checker<'ast, 'r> {
     lines: Rc<LineStarts>,
     /// No active rule reads test code: it is not walked.
     skip_tests: bool,
+    /// Skip macro bodies that cannot hold a checked expression.
+    macro_prefilter: bool,
 }
 
 impl<'ast> Checker<'ast, '_> {
@@ -416,7 +432,8 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
         self.each(|r, cx, out| r.check_macro(cx, mac, out));
         visit::visit_macro(self, mac);
         if self.in_item_macro
-            || !crate::syntax::macro_body_may_matter(mac, self.cx.source, &self.lines)
+            || (self.macro_prefilter
+                && !crate::syntax::macro_body_may_matter(mac, self.cx.source, &self.lines))
         {
             return;
         }
@@ -435,6 +452,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
                 in_item_macro: false,
                 lines: Rc::clone(&self.lines),
                 skip_tests: self.skip_tests,
+                macro_prefilter: self.macro_prefilter,
             };
             for arg in &args {
                 sub.visit_expr(arg);
@@ -662,5 +680,87 @@ mod tests {
         let (seen, mods) = walk(SRC, TargetKind::Test, &[false]);
         assert_eq!(seen, [Vec::<String>::new()]);
         assert_eq!(mods, ["tests::helpers"]);
+    }
+
+    /// Every rule's construct inside macro arguments, and macro bodies with
+    /// none: the prefilter must not change any finding or fact.
+    const MACROS: &str = r#"
+use sqlx::PgPool;
+use anyhow::Result;
+
+#[derive(Debug)]
+pub enum AppError { NotFound, Db }
+
+#[axum::debug_handler]
+pub async fn handler(pool: &PgPool, id: &str, v: Vec<u8>, p: *const u8) -> Result<()> {
+    println!("{}", id.parse::<u32>().unwrap());
+    tracing::info!("{}", v[0]);
+    let x = vec![unsafe { *p }, 2, 3];
+    assert!(match x.len() { 3 => true, _ => false });
+    let e = format!("{:?}", std::fs::read("f").map_err(|_| AppError::Db));
+    write!(out, "{}", inner!(helper(id)));
+    debug_assert_eq!(id.len(), 3, "{}", compute());
+    let q = format!("SELECT * FROM t WHERE id = '{}'", id);
+    sqlx::query(&q).fetch_one(pool).await?;
+    let table = vec![(1, 2), (3, 4)];
+    let data = [1, 2, 3];
+    println!("{} {} {:?} {:?}", id, e, table, data);
+    panic!("{}", x.get(7).expect("seven"));
+    Ok(())
+}
+
+fn helper(s: &str) -> u32 { s.len() as u32 }
+fn compute() -> u32 { todo!() }
+
+pub fn matches(e: AppError) -> u8 {
+    let r = format!("{}", match e { AppError::NotFound => 1, _ => 2 });
+    r.len() as u8
+}
+"#;
+
+    #[test]
+    fn macro_prefilter_changes_no_result() {
+        let all = crate::registry::with_requirements(crate::registry::rules());
+        let file = FileInfo {
+            path: "src/lib.rs".into(),
+            package: None,
+            kind: TargetKind::Lib,
+            business_logic: true,
+        };
+        let mut sources: Vec<(String, String)> = vec![("MACROS".into(), MACROS.into())];
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let mut dirs = vec![fixtures];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    sources.push((path.display().to_string(), text));
+                }
+            }
+        }
+        assert!(sources.len() > 50, "fixtures not found");
+        let mut parsed_macros = 0;
+        for (name, src) in &sources {
+            let Ok(ast) = syn::parse_file(src) else {
+                continue;
+            };
+            let run = |prefilter| {
+                let out = check_file_with(&file, &Settings::default(), src, &ast, &all, prefilter);
+                format!("{:?}\n{:?}", out.diagnostics, out.facts)
+            };
+            let (with, without) = (run(true), run(false));
+            assert_eq!(with, without, "{name}");
+            if name == "MACROS" {
+                parsed_macros = with.matches("RG").count();
+            }
+        }
+        // The inline source exercises the rules inside macros.
+        assert!(
+            parsed_macros >= 4,
+            "too few findings in MACROS: {parsed_macros}"
+        );
     }
 }
