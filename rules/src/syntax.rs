@@ -52,7 +52,10 @@ pub struct LineStarts(Vec<usize>);
 
 impl LineStarts {
     pub fn new(source: &str) -> Self {
-        let mut starts = vec![0];
+        // `syn::parse_file` strips a byte order mark: columns of line 1
+        // count from after it.
+        let first = if source.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut starts = vec![first];
         starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
         LineStarts(starts)
     }
@@ -130,14 +133,19 @@ mod tests {
     fn macro_bodies_are_found_by_line_and_column() {
         // Non-ASCII text before the macros on the same line: columns count
         // characters, offsets bytes.
-        let src = "fn f() {\n    let é = \"ü\"; println!(\"{}\", é);\n    é; g!(a.b());\n}\n";
+        // A byte order mark before line 1.
+        let src = "\u{feff}fn f() { h!(\"{}\", x);\n    let é = \"ü\"; println!(\"{}\", é);\n    é; g!(a.b());\n}\n";
         let file = syn::parse_file(src).unwrap();
         let lines = LineStarts::new(src);
         let mut found = Vec::new();
         struct Macros<'a>(&'a mut Vec<(String, bool)>, &'a str, &'a LineStarts);
         impl<'ast> syn::visit::Visit<'ast> for Macros<'_> {
             fn visit_macro(&mut self, m: &'ast syn::Macro) {
-                let name = m.path.segments[0].ident.to_string();
+                let ident = &m.path.segments[0].ident;
+                let name = ident.to_string();
+                // The name's offset, found from its line and column.
+                let at = self.2.offset(self.1, ident.span().start());
+                assert_eq!(at, self.1.find(&format!("{name}!")), "{name}");
                 self.0
                     .push((name, macro_body_may_matter(m, self.1, self.2)));
             }
@@ -145,7 +153,11 @@ mod tests {
         syn::visit::Visit::visit_file(&mut Macros(&mut found, src, &lines), &file);
         assert_eq!(
             found,
-            [("println".to_owned(), false), ("g".to_owned(), true)]
+            [
+                ("h".to_owned(), false),
+                ("println".to_owned(), false),
+                ("g".to_owned(), true)
+            ]
         );
     }
 
