@@ -121,3 +121,41 @@ fn target_kinds_from_cargo_metadata() {
     let o = rustgate(dir.path(), &["check", "--format", "concise"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
 }
+
+#[test]
+fn huge_files_are_checked_like_any_other() {
+    // Two files over the 256 KiB of the one-at-a-time lane, and small ones.
+    let table: String = (0..40_000).map(|i| format!("{i}, ")).collect();
+    let huge = |name: &str| {
+        format!(
+            "pub static {name}: &[u32] = &[{table}];\npub fn f(p: *const u8) -> u8 {{\n    unsafe {{ *p }}\n}}\n"
+        )
+    };
+    let dir = crate_with_lib("mod a;\nmod b;\nmod c;\n");
+    write(dir.path(), "src/a.rs", huge("A").as_bytes());
+    write(dir.path(), "src/b.rs", huge("B").as_bytes());
+    write(
+        dir.path(),
+        "src/c.rs",
+        b"pub fn g(p: *const u8) -> u8 { unsafe { *p } }\n",
+    );
+    assert!(huge("A").len() > 256 << 10);
+    let o = rustgate(
+        dir.path(),
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--no-cache",
+            "--threads",
+            "2",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "src/a.rs:3:5: RG101 [error] unsafe block in business logic\n\
+         src/b.rs:3:5: RG101 [error] unsafe block in business logic\n\
+         src/c.rs:1:32: RG101 [error] unsafe block in business logic\n"
+    );
+}
