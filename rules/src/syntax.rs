@@ -47,8 +47,17 @@ pub fn mentions_rustgate(source: &str) -> bool {
 }
 
 /// Byte offsets of the starts of a file's lines: turns a span's line and
-/// column into a byte offset without proc-macro2's character counting.
-pub struct LineStarts(Vec<usize>);
+/// column into a byte offset without proc-macro2's character counting. In a
+/// file that is not all ASCII, a lookup resumes from the previous one on the
+/// same line, so that many macros on one long line cost one pass, not one
+/// pass each.
+pub struct LineStarts {
+    starts: Vec<usize>,
+    /// Every column is a byte count.
+    ascii: bool,
+    /// The previous lookup: (line, column, byte offset).
+    last: std::cell::Cell<(usize, usize, usize)>,
+}
 
 impl LineStarts {
     pub fn new(source: &str) -> Self {
@@ -57,23 +66,39 @@ impl LineStarts {
         let first = if source.starts_with('\u{feff}') { 3 } else { 0 };
         let mut starts = vec![first];
         starts.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
-        LineStarts(starts)
+        LineStarts {
+            starts,
+            ascii: source.is_ascii(),
+            last: std::cell::Cell::new((0, 0, 0)),
+        }
     }
 
     /// The byte offset of `at` (1-based line, column in characters) in `source`.
     pub fn offset(&self, source: &str, at: proc_macro2::LineColumn) -> Option<usize> {
-        let start = *self.0.get(at.line.checked_sub(1)?)?;
-        let line = source.get(start..)?;
-        match line.as_bytes().get(..at.column) {
-            Some(prefix) if prefix.is_ascii() => Some(start + at.column),
-            _ => line.char_indices().nth(at.column).map(|(i, _)| start + i),
+        let start = *self.starts.get(at.line.checked_sub(1)?)?;
+        if self.ascii {
+            return (start + at.column <= source.len()).then_some(start + at.column);
         }
+        let (line, column, byte) = self.last.get();
+        let (from_column, from) = if line == at.line && column <= at.column {
+            (column, byte)
+        } else {
+            (0, start)
+        };
+        let offset = source
+            .get(from..)?
+            .char_indices()
+            .nth(at.column - from_column)
+            .map(|(i, _)| from + i)?;
+        self.last.set((at.line, at.column, offset));
+        Some(offset)
     }
 }
 
 /// Whether the body of `mac` may hold an expression that a rule looks at
 /// inside macro arguments: a call or method call, indexing, a nested macro,
-/// an `unsafe` block or a `match`. Answers from the macro's text in `source`
+/// an `unsafe` block or a `match`, or an item a rule records (`impl`,
+/// `enum`, `extern`, `use`, `mod`, `trait`) in a block. Answers from the macro's text in `source`
 /// (a byte scan, no tokens), conservatively: `true` whenever unsure. Rules
 /// that look at another kind of expression inside macro arguments must be
 /// added here, or they will not see it.
@@ -93,24 +118,31 @@ pub fn macro_body_may_matter(mac: &syn::Macro, source: &str, lines: &LineStarts)
 }
 
 fn text_may_hold_checked_expr(text: &[u8]) -> bool {
+    const WORDS: [&[u8]; 8] = [
+        b"unsafe", b"match", b"impl", b"enum", b"extern", b"use", b"mod", b"trait",
+    ];
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     // The last byte before `i` that is not whitespace (`,` at the start).
     let mut prev = b',';
     for (i, &b) in text.iter().enumerate() {
         let found = match b {
-            // `f(..)`, `x.m(..)`, `f::<T>(..)`, `g()(..)`, `x[i]`, `a[i][j]`, `x?[i]`.
-            b'(' | b'[' => is_ident(prev) || matches!(prev, b')' | b']' | b'>' | b'?'),
+            // `f(..)`, `x.m(..)`, `f::<T>(..)`, `g()(..)`, `x[i]`, `a[i][j]`,
+            // `x?[i]`, `"abc"[i..]`, `{ v }[i]`, `#[attr]`.
+            b'(' | b'[' => {
+                is_ident(prev) || matches!(prev, b')' | b']' | b'>' | b'?' | b'"' | b'}' | b'#')
+            }
             // `name!(..)`, `name! [..]`, `name!{..}`; not `!=` or `!x`.
             b'!' => text[i + 1..]
                 .iter()
                 .find(|c| !c.is_ascii_whitespace())
                 .is_some_and(|c| matches!(c, b'(' | b'[' | b'{')),
-            b'u' | b'm' if i == 0 || !is_ident(text[i - 1]) => {
+            // A comment may stand between anything above: not worth reading.
+            b'/' => matches!(text.get(i + 1), Some(b'/' | b'*')),
+            b'u' | b'm' | b'i' | b'e' | b't' if i == 0 || !is_ident(text[i - 1]) => {
                 let rest = &text[i..];
-                let word = |w: &[u8]| {
-                    rest.starts_with(w) && rest.get(w.len()).is_none_or(|&c| !is_ident(c))
-                };
-                word(b"unsafe") || word(b"match")
+                WORDS
+                    .iter()
+                    .any(|w| rest.starts_with(w) && rest.get(w.len()).is_none_or(|&c| !is_ident(c)))
             }
             _ => false,
         };
@@ -134,7 +166,7 @@ mod tests {
         // Non-ASCII text before the macros on the same line: columns count
         // characters, offsets bytes.
         // A byte order mark before line 1.
-        let src = "\u{feff}fn f() { h!(\"{}\", x);\n    let é = \"ü\"; println!(\"{}\", é);\n    é; g!(a.b());\n}\n";
+        let src = "\u{feff}fn f() { h!(\"{}\", x);\n    let é = \"ü\"; println!(\"{}\", é);\n    é; g!(a.b()); k!(\"é\", 1); l!(\"é\", w!(z));\n}\n";
         let file = syn::parse_file(src).unwrap();
         let lines = LineStarts::new(src);
         let mut found = Vec::new();
@@ -156,7 +188,9 @@ mod tests {
             [
                 ("h".to_owned(), false),
                 ("println".to_owned(), false),
-                ("g".to_owned(), true)
+                ("g".to_owned(), true),
+                ("k".to_owned(), false),
+                ("l".to_owned(), true)
             ]
         );
     }
@@ -179,6 +213,16 @@ mod tests {
             "a,match x { _ => 1 }",
             "x, unsafe { f }",
             "é(1)",
+            "x.unwrap /* c */ ()",
+            "m! // c\n (1)",
+            "&\"abc\"[i..]",
+            "{ v }[i]",
+            "{ impl std::error::Error for E {} }",
+            "{ extern \"C\" { static X: u8; } }",
+            "{ use a::b as c; }",
+            "{ enum E { A } }",
+            "{ mod m {} }",
+            "{ trait T {} }",
         ] {
             assert!(may(body.as_bytes()), "{body}");
         }
@@ -199,6 +243,8 @@ mod tests {
             "unsafe_count, matches",
             "x.unsafe_ptr",
             "Foo { a: 1 }",
+            "used, impls, enumerate, modulo, traits, external",
+            "a / b",
         ] {
             assert!(!may(body.as_bytes()), "{body}");
         }
