@@ -124,7 +124,7 @@ fn target_kinds_from_cargo_metadata() {
 
 #[test]
 fn huge_files_are_checked_like_any_other() {
-    // Two files over the 256 KiB of the one-at-a-time lane, and small ones.
+    // Two files over the threshold of the one-at-a-time lane, and a small one.
     let table: String = (0..40_000).map(|i| format!("{i}, ")).collect();
     let huge = |name: &str| {
         format!(
