@@ -174,7 +174,7 @@ fn check_file_with(
         checker.cx.test_depth += 1;
     }
     checker.each(|r, cx, out| r.check_file(cx, ast, out));
-    if checker.skips(&checker.cx) || (shortcuts && rules.is_empty() && !checker.record_lines) {
+    if checker.skips() || (shortcuts && rules.is_empty() && !checker.record_lines) {
         for item in &ast.items {
             checker.mods_only(item);
         }
@@ -230,9 +230,9 @@ impl<'ast> Checker<'ast, '_> {
         }
     }
 
-    /// Whether the walk skips the code at `cx`: test code no rule reads.
-    fn skips(&self, cx: &Ctx<'_>) -> bool {
-        self.skip_tests && cx.in_test()
+    /// Whether the walk skips the code it is in: test code no rule reads.
+    fn skips(&self) -> bool {
+        self.skip_tests && self.cx.in_test()
     }
 
     /// Walks skipped code for its `mod` declarations only.
@@ -292,7 +292,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         self.node_lines(item);
         let test = self.enter_attrs(item_attrs(item));
-        if self.skips(&self.cx) {
+        if self.skips() {
             self.mods_only(item);
         } else {
             self.each(|r, cx, out| r.check_item(cx, item, out));
@@ -321,7 +321,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
             _ => &[],
         };
         let test = self.enter_attrs(attrs);
-        if !self.skips(&self.cx) {
+        if !self.skips() {
             self.each(|r, cx, out| r.check_impl_item(cx, item, out));
             visit::visit_impl_item(self, item);
         }
@@ -348,7 +348,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
             _ => &[],
         };
         let test = self.enter_attrs(attrs);
-        if !self.skips(&self.cx) {
+        if !self.skips() {
             self.each(|r, cx, out| r.check_trait_item(cx, item, out));
             visit::visit_trait_item(self, item);
         }
