@@ -182,26 +182,24 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            !n.fact.test
-                && (n.fact.handler.is_some()
-                    || (n.fact.tonic_request && n.file.facts.panic.imports_crate("tonic"))
-                    || resolver.configured(i, n))
+            n.fact.handler.is_some()
+                || (n.fact.tonic_request && n.file.facts.panic.imports_crate("tonic"))
+                || resolver.configured(i, n)
         })
         .collect();
     for file in &krate.files {
         for reg in &file.facts.panic.registrations {
-            if reg.test
-                || reg
-                    .needs_crate
-                    .as_deref()
-                    .is_some_and(|c| !file.facts.panic.imports_crate(c))
+            if reg
+                .needs_crate
+                .as_deref()
+                .is_some_and(|c| !file.facts.panic.imports_crate(c))
             {
                 continue;
             }
             let mut scope = file.module_path.clone();
             scope.extend(reg.inline_modules.iter().cloned());
             for target in resolver.resolve_path(&scope, reg.self_ty.as_deref(), &reg.path) {
-                if !nodes[target].fact.test && !is_handler[target] {
+                if !is_handler[target] {
                     is_handler[target] = true;
                     registered_at[target] = Some((file.info.path.as_str(), reg.span));
                 }
@@ -226,7 +224,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
                 ),
             };
             for to in targets {
-                if !seen[to] && !nodes[to].fact.test {
+                if !seen[to] {
                     seen[to] = true;
                     reached[to] = Some(Reach {
                         from,
@@ -252,11 +250,9 @@ fn may_have_handlers(krate: &CrateIndex<'_>) -> bool {
     !krate.settings.handlers.functions.is_empty()
         || krate.files.iter().any(|file| {
             let facts = &file.facts.panic;
-            facts.registrations.iter().any(|r| !r.test)
+            !facts.registrations.is_empty()
                 || facts.fns.iter().any(|f| {
-                    !f.test
-                        && (f.handler.is_some()
-                            || (f.tonic_request && facts.imports_crate("tonic")))
+                    f.handler.is_some() || (f.tonic_request && facts.imports_crate("tonic"))
                 })
         })
 }

@@ -127,8 +127,6 @@ pub struct FnFact {
     /// A method of `impl Trait for T` taking `Request<..>`: a tonic handler if
     /// the file imports tonic.
     pub tonic_request: bool,
-    /// Test code: `#[test]`, `#[cfg(test)]`, test targets.
-    pub test: bool,
     pub name_span: Span,
     /// The whole item (or closure): sites inside it belong to it unless a
     /// later, inner function contains them.
@@ -182,8 +180,6 @@ pub struct Registration {
     pub span: Span,
     /// Only a registration if the file imports this crate (`warp`, `actix_web`).
     pub needs_crate: Option<String>,
-    /// Registered in test code: does not make a handler.
-    pub test: bool,
 }
 
 impl PanicFacts {
@@ -218,7 +214,6 @@ fn record_item(cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
             name: f.sig.ident.to_string(),
             inline_modules: cx.inline_modules().to_vec(),
             handler: handlers::handler_attribute(&f.attrs, cx.settings),
-            test: cx.in_test(),
             name_span: Span::of(&f.sig.ident),
             body: fn_extent(&f.sig, &f.block),
             ..FnFact::default()
@@ -271,7 +266,6 @@ fn record_impl_item(cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
         has_self: f.sig.receiver().is_some(),
         handler,
         tonic_request,
-        test: cx.in_test(),
         name_span: Span::of(&f.sig.ident),
         body: fn_extent(&f.sig, &f.block),
         ..FnFact::default()
@@ -290,7 +284,6 @@ fn record_trait_item(cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
         inline_modules: cx.inline_modules().to_vec(),
         self_ty: Some(tr.ident.to_string()),
         has_self: f.sig.receiver().is_some(),
-        test: cx.in_test(),
         name_span: Span::of(&f.sig.ident),
         body: f
             .default
@@ -407,7 +400,6 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
             path: path_segments(path),
             span: Span::of(path),
             needs_crate: found.needs_crate.map(str::to_owned),
-            test: cx.in_test(),
         }),
         handlers::HandlerExpr::Closure(closure) => {
             let body = Span::of(closure);
@@ -422,7 +414,6 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
                 inline_modules: cx.inline_modules().to_vec(),
                 closure: true,
                 handler: Some("a registered closure".to_owned()),
-                test: cx.in_test(),
                 name_span: Span::of(&closure.inputs_begin),
                 body,
                 ..FnFact::default()
