@@ -364,7 +364,8 @@ fn cache_key(root: &Path, config: &Config, rules: &[&dyn Rule]) -> Vec<u8> {
 /// own: a syntax tree takes up to 100 bytes of memory per byte of source (the
 /// corpus's 2.5 MB `encoding_rs/src/data.rs` alone takes 290 MB), and two at
 /// once would set the peak. The other threads go on with smaller files
-/// meanwhile, never waiting; on the corpus, 118 of 9,758 files (24% of the bytes) are this large.
+/// meanwhile, never waiting; on the corpus, 118 of 9,758 files (24% of the
+/// bytes) are this large.
 const HUGE_FILE: u64 = 128 << 10;
 
 fn check_one(
