@@ -794,6 +794,8 @@ mod tests {
                 package: None,
                 kind: TargetKind::Lib,
                 business_logic: true,
+                generated: false,
+            generated: false,
             },
             size: 0,
         };

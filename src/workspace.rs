@@ -170,6 +170,7 @@ impl Workspace {
             package: package.map(|p| p.name.clone()),
             kind,
             business_logic,
+            generated: false,
         }
     }
 

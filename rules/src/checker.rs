@@ -637,6 +637,7 @@ mod tests {
             package: None,
             kind,
             business_logic: true,
+            generated: false,
         };
         let ast = syn::parse_file(src).unwrap();
         let rules: Vec<Names> = reads
@@ -746,6 +747,7 @@ mod tests {
             package: None,
             kind: TargetKind::Lib,
             business_logic: true,
+            generated: false,
         };
         let mut sources: Vec<(String, String)> = vec![("MACROS".into(), MACROS.into())];
         let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");

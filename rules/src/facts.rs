@@ -60,6 +60,11 @@ pub struct FileInfo {
     /// `-sys` packages, `[business-logic]` globs). Items inside can still be
     /// test code or an ffi module: see [`crate::Ctx::is_business_logic`].
     pub business_logic: bool,
+    /// Generated code (an `@generated` or `Code generated ... DO NOT EDIT`
+    /// marker, or `*.pb.rs` / `generated/` / `gen/` in a crate that depends on
+    /// a code generator): see the workspace model in the driver.
+    #[serde(default)]
+    pub generated: bool,
 }
 
 /// An out-of-line `mod name;` declaration, for building the module tree.

@@ -48,6 +48,7 @@ pub fn check_sources(
             package: Some("fixture".to_owned()),
             kind: *kind,
             business_logic: kind.is_production(),
+            generated: false,
         };
         let ast = match syn::parse_file(source) {
             Ok(ast) => ast,
