@@ -79,7 +79,7 @@ pub struct Overrides {
 }
 
 /// Codes that are always on: a gate that could silence them could be walked around.
-pub const ALWAYS_ON: &[&str] = &["RG901", "RG904"];
+pub const ALWAYS_ON: &[&str] = &["RG901", "RG904", "RG905"];
 
 impl Config {
     /// Whether `code` is enabled.

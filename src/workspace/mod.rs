@@ -1,8 +1,13 @@
-//! Finds the Cargo workspace (`cargo metadata --no-deps --offline`: nothing is
-//! built, fetched or run), classifies each file by package and target kind, and
-//! walks the requested paths in parallel, respecting `.gitignore`, `.ignore`
-//! and configured excludes.
+//! The workspace model: which package, target, module and zone each file
+//! belongs to, learned by reading Cargo manifests ([`manifest`]) and module
+//! trees, never by running Cargo. Also walks the requested paths in parallel,
+//! respecting `.gitignore`, `.ignore` and configured excludes.
 
+pub mod manifest;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -10,33 +15,79 @@ use rustgate_rules::{FileInfo, TargetKind};
 
 use crate::config::Config;
 
+pub use manifest::Problem;
+
 /// A Cargo target with a root file.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
     pub kind: TargetKind,
-    /// Relative to the workspace root.
+    /// Relative to the run's root.
     pub root: String,
+    /// `crate-type` of a library target (`lib`, `cdylib`, `proc-macro`, ...).
+    pub crate_types: Vec<String>,
 }
 
-/// A Cargo package of the workspace.
+/// A Cargo package.
 #[derive(Debug, Clone)]
 pub struct Package {
     pub name: String,
-    /// Relative to the workspace root ("" for the root package).
+    /// Relative to the run's root ("" for a package at the root).
     pub dir: String,
+    /// The root of its workspace, relative to the run's root.
+    pub workspace_root: String,
     pub targets: Vec<Target>,
+    /// Packages of the model it depends on by `path`: (name in code, index).
+    pub deps: Vec<(String, usize)>,
+    /// Depends on a code generator (prost, tonic-build, ...).
+    pub uses_codegen: bool,
 }
 
-/// The workspace as far as rustgate needs it.
+/// Where a file sits, for `rustgate files` and the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Zone {
+    BusinessLogic,
+    /// Production code outside business logic: ffi and low-level modules,
+    /// `-sys` packages, `[business-logic] exclude`.
+    Ffi,
+    Test,
+    Bench,
+    Example,
+    BuildScript,
+    Generated,
+    /// In no module tree of any target.
+    Orphan,
+}
+
+impl Zone {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Zone::BusinessLogic => "business-logic",
+            Zone::Ffi => "ffi",
+            Zone::Test => "test",
+            Zone::Bench => "bench",
+            Zone::Example => "example",
+            Zone::BuildScript => "build-script",
+            Zone::Generated => "generated",
+            Zone::Orphan => "orphan",
+        }
+    }
+}
+
+/// The workspace (or workspaces) of a run.
 #[derive(Debug)]
 pub struct Workspace {
+    /// Every path of a run is relative to this folder: the workspace root of
+    /// the checked paths (their common ancestor when they lie in several).
     pub root: PathBuf,
+    /// The workspace root of the first checked path: its configuration applies.
+    pub config_root: PathBuf,
     pub packages: Vec<Package>,
-    /// Cargo's target directory, when Cargo was asked (the cache lives there).
-    pub target_dir: Option<PathBuf>,
-    /// Why Cargo information is missing, when it is.
-    pub fallback_reason: Option<String>,
+    /// What could not be learned: RG905 findings.
+    pub problems: Vec<Problem>,
+    /// Package directories (absolute) to package indexes.
+    by_dir: HashMap<PathBuf, usize>,
+    manifests: manifest::Manifests,
 }
 
 /// A file to check.
@@ -48,117 +99,164 @@ pub struct SourceFile {
 }
 
 impl Workspace {
-    /// Discovers the workspace around the first of `paths`.
+    /// Learns the workspace of each of `paths` (absolute) by reading manifests.
     pub fn discover(paths: &[PathBuf]) -> Workspace {
-        let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-        let start = if first.is_file() {
-            first.parent().map(Path::to_path_buf).unwrap_or_default()
-        } else {
-            first.clone()
-        };
-        let manifest = start
-            .ancestors()
-            .map(|d| d.join("Cargo.toml"))
-            .find(|m| m.is_file());
-        let fallback_root = start.clone();
-        let Some(manifest) = manifest else {
-            return Workspace {
-                root: fallback_root,
-                packages: Vec::new(),
-                target_dir: None,
-                fallback_reason: Some("no Cargo.toml found".into()),
+        let mut manifests = manifest::Manifests::default();
+        let mut roots = Vec::new();
+        for p in paths {
+            let start = if p.is_file() {
+                p.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                p.clone()
             };
+            let found = start
+                .ancestors()
+                .map(|d| d.join("Cargo.toml"))
+                .find(|m| m.is_file());
+            let root = found
+                .and_then(|m| manifests.load_workspace_of(&m))
+                .unwrap_or(start);
+            roots.push(root);
+        }
+        let config_root = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let root = common_ancestor(&roots).unwrap_or_else(|| config_root.clone());
+        let mut ws = Workspace {
+            root,
+            config_root,
+            packages: Vec::new(),
+            problems: Vec::new(),
+            by_dir: HashMap::new(),
+            manifests,
         };
-        let metadata = cargo_metadata::MetadataCommand::new()
-            .manifest_path(&manifest)
-            .no_deps()
-            .other_options(vec!["--offline".to_owned()])
-            .exec();
-        match metadata {
-            Ok(md) => {
-                let root = md.workspace_root.clone().into_std_path_buf();
-                let packages = md
-                    .workspace_packages()
-                    .iter()
-                    .map(|p| {
-                        let dir = p
-                            .manifest_path
-                            .parent()
-                            .map(|d| rel(&root, d.as_std_path()))
-                            .unwrap_or_default();
-                        let targets = p
-                            .targets
-                            .iter()
-                            .filter_map(|t| {
-                                let kind = target_kind(&t.kind)?;
-                                Some(Target {
-                                    name: t.name.clone(),
-                                    kind,
-                                    root: rel(&root, t.src_path.as_std_path()),
-                                })
-                            })
-                            .collect();
-                        Package {
-                            name: p.name.to_string(),
-                            dir,
-                            targets,
-                        }
-                    })
-                    .collect();
-                Workspace {
-                    root,
-                    packages,
-                    target_dir: Some(md.target_directory.clone().into_std_path_buf()),
-                    fallback_reason: None,
-                }
+        ws.rebuild();
+        ws
+    }
+
+    /// Learns the workspaces of manifests found during the walk that no known
+    /// workspace holds (nested or excluded workspaces, vendored packages).
+    fn add_manifests(&mut self, found: &[PathBuf]) {
+        let before = self.manifests.packages.len();
+        for m in found {
+            let Some(dir) = m.parent() else { continue };
+            if !self.manifests.packages.contains_key(dir) {
+                self.manifests.load_workspace_of(m);
             }
-            Err(e) => {
-                let reason = match e {
-                    cargo_metadata::Error::CargoMetadata { stderr } => stderr
-                        .lines()
-                        .find(|l| l.starts_with("error"))
-                        .unwrap_or(stderr.trim())
-                        .to_owned(),
-                    other => other.to_string(),
-                };
-                Workspace {
-                    root: manifest
-                        .parent()
-                        .map(Path::to_path_buf)
-                        .unwrap_or(fallback_root),
-                    packages: Vec::new(),
-                    target_dir: None,
-                    fallback_reason: Some(format!("`cargo metadata` failed: {reason}")),
-                }
-            }
+        }
+        if self.manifests.packages.len() != before || !self.manifests.problems.is_empty() {
+            self.rebuild();
         }
     }
 
-    /// The package whose directory is the longest prefix of `path`.
-    pub fn package_of(&self, path: &str) -> Option<&Package> {
-        self.packages
-            .iter()
-            .filter(|p| {
-                p.dir.is_empty() || path == p.dir || path.starts_with(&format!("{}/", p.dir))
+    /// Rebuilds the run-relative view from the manifests read so far.
+    fn rebuild(&mut self) {
+        let root = self.root.clone();
+        let r = |p: &Path| rel(&root, p);
+        self.by_dir = self
+            .manifests
+            .packages
+            .keys()
+            .enumerate()
+            .map(|(i, d)| (d.clone(), i))
+            .collect();
+        let by_dir = &self.by_dir;
+        self.packages = self
+            .manifests
+            .packages
+            .values()
+            .map(|p| Package {
+                name: p.name.clone(),
+                dir: r(&p.dir),
+                workspace_root: r(&p.workspace_root),
+                targets: p
+                    .targets
+                    .iter()
+                    .map(|t| Target {
+                        name: t.name.clone(),
+                        kind: t.kind,
+                        root: r(&t.root),
+                        crate_types: t.crate_types.clone(),
+                    })
+                    .collect(),
+                deps: p
+                    .path_deps
+                    .iter()
+                    .filter_map(|d| by_dir.get(&d.dir).map(|&i| (d.extern_name.clone(), i)))
+                    .collect(),
+                uses_codegen: p.uses_codegen,
             })
-            .max_by_key(|p| p.dir.len())
+            .collect();
+        let mut problems = self.manifests.problems.clone();
+        for p in &mut problems {
+            p.path = PathBuf::from(r(&p.path));
+        }
+        problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        problems.dedup();
+        self.problems = problems;
     }
 
-    /// What rustgate knows about a file before parsing it.
-    pub fn classify(&self, path: &str, config: &Config) -> FileInfo {
-        let package = self.package_of(path);
+    /// Whether any Cargo manifest was found.
+    pub fn has_cargo(&self) -> bool {
+        !self.packages.is_empty()
+    }
+
+    /// The package holding the file at `abs` (the nearest package directory).
+    pub fn package_index(&self, abs: &Path) -> Option<usize> {
+        abs.ancestors()
+            .skip(1)
+            .find_map(|d| self.by_dir.get(d).copied())
+    }
+
+    /// What rustgate knows about a file before parsing it: its package, the
+    /// kind of the target whose root it is or that Cargo's conventions give
+    /// it, and whether it is business logic. The module trees refine this
+    /// after parsing (see the engine).
+    pub fn classify(&self, abs: &Path, path: &str, config: &Config) -> FileInfo {
+        let package = self.package_index(abs).map(|i| &self.packages[i]);
         let in_package = match package {
-            Some(p) if !p.dir.is_empty() => &path[p.dir.len() + 1..],
+            Some(p) if !p.dir.is_empty() => path.get(p.dir.len() + 1..).unwrap_or(path),
             _ => path,
         };
         let kind = package
-            .and_then(|p| p.targets.iter().find(|t| t.root == path).map(|t| t.kind))
+            .and_then(|p| {
+                p.targets
+                    .iter()
+                    .filter(|t| t.root == path)
+                    .map(|t| t.kind)
+                    .min()
+            })
             .unwrap_or_else(|| {
                 let has_lib =
                     package.is_none_or(|p| p.targets.iter().any(|t| t.kind == TargetKind::Lib));
                 kind_by_convention(in_package, has_lib, package.is_some())
             });
-        let is_sys_package = package.is_some_and(|p| p.name.ends_with("-sys"));
+        let generated = package.is_some_and(|p| {
+            p.uses_codegen
+                && (path.ends_with(".pb.rs")
+                    || in_package
+                        .split('/')
+                        .rev()
+                        .skip(1)
+                        .any(|c| c == "generated" || c == "gen"))
+        });
+        self.info(
+            path,
+            package.map(|p| p.name.clone()),
+            kind,
+            generated,
+            config,
+        )
+    }
+
+    /// A file's [`FileInfo`] for a package, kind and generated flag.
+    pub fn info(
+        &self,
+        path: &str,
+        package: Option<String>,
+        kind: TargetKind,
+        generated: bool,
+        config: &Config,
+    ) -> FileInfo {
+        let is_sys_package = package.as_deref().is_some_and(|p| p.ends_with("-sys"));
         let low_level_path = path
             .split('/')
             .any(|c| rustgate_rules::checker::is_low_level_module(c.trim_end_matches(".rs")));
@@ -167,28 +265,24 @@ impl Workspace {
             || (config.business_include.is_match(path) && kind.is_production());
         FileInfo {
             path: path.to_owned(),
-            package: package.map(|p| p.name.clone()),
+            package,
             kind,
             business_logic,
-            generated: false,
+            generated,
         }
     }
 
     /// Walks `paths` in parallel and returns the `.rs` files to check, sorted by
-    /// path. Files named explicitly are always checked.
-    pub fn files(&self, paths: &[PathBuf], config: &Config) -> Vec<SourceFile> {
-        let found: Mutex<Vec<SourceFile>> = Mutex::new(Vec::new());
+    /// path. Files named explicitly are always checked. Manifests met on the
+    /// way that belong to no known workspace are read too.
+    pub fn files(&mut self, paths: &[PathBuf], config: &Config) -> Vec<SourceFile> {
+        let found: Mutex<Vec<(PathBuf, u64)>> = Mutex::new(Vec::new());
+        let manifests: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
         let mut dirs = Vec::new();
         for p in paths {
             if p.is_file() {
                 let size = p.metadata().map(|m| m.len()).unwrap_or(0);
-                let relp = rel(&self.root, p);
-                let info = self.classify(&relp, config);
-                lock(&found).push(SourceFile {
-                    abs: p.clone(),
-                    info,
-                    size,
-                });
+                lock(&found).push((p.clone(), size));
             } else {
                 dirs.push(p.clone());
             }
@@ -219,45 +313,80 @@ impl Workspace {
                         && entry
                             .file_type()
                             .is_some_and(|t| t.is_file() || t.is_symlink())
-                        && entry.path().extension().is_some_and(|e| e == "rs")
                     {
-                        let relp = rel(&self.root, entry.path());
-                        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                        let info = self.classify(&relp, config);
-                        lock(&found).push(SourceFile {
-                            abs: entry.into_path(),
-                            info,
-                            size,
-                        });
+                        if entry.path().extension().is_some_and(|e| e == "rs") {
+                            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                            lock(&found).push((entry.into_path(), size));
+                        } else if entry.file_name() == "Cargo.toml" {
+                            lock(&manifests).push(entry.into_path());
+                        }
                     }
                     ignore::WalkState::Continue
                 })
             });
         }
-        let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut manifests = manifests.into_inner().unwrap_or_else(|p| p.into_inner());
+        manifests.sort();
+        self.add_manifests(&manifests);
+        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut files: Vec<SourceFile> = found
+            .into_iter()
+            .map(|(abs, size)| {
+                let relp = rel(&self.root, &abs);
+                let info = self.classify(&abs, &relp, config);
+                SourceFile { abs, info, size }
+            })
+            .collect();
         files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
         files.dedup_by(|a, b| a.info.path == b.info.path);
         files
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// Whether a file says it was generated: an `@generated` marker or a
+/// `Code generated ... DO NOT EDIT` comment in its first lines.
+pub fn has_generated_marker(source: &str) -> bool {
+    let head: String = source.lines().take(10).collect::<Vec<_>>().join("\n");
+    head.contains("@generated") || (head.contains("Code generated") && head.contains("DO NOT EDIT"))
 }
 
-fn target_kind(kinds: &[cargo_metadata::TargetKind]) -> Option<TargetKind> {
-    use cargo_metadata::TargetKind as K;
-    kinds.iter().find_map(|k| match k {
-        K::Lib | K::RLib | K::DyLib | K::CDyLib | K::StaticLib | K::ProcMacro => {
-            Some(TargetKind::Lib)
+/// Reads at most `limit` bytes of a regular file; more is an error.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} bytes",
+            limit
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// The deepest folder holding every one of `paths`.
+fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
+    let mut iter = paths.iter();
+    let mut acc = iter.next()?.clone();
+    for p in iter {
+        while !p.starts_with(&acc) {
+            if !acc.pop() {
+                return None;
+            }
         }
-        K::Bin => Some(TargetKind::Bin),
-        K::Test => Some(TargetKind::Test),
-        K::Bench => Some(TargetKind::Bench),
-        K::Example => Some(TargetKind::Example),
-        K::CustomBuild => Some(TargetKind::BuildScript),
-        _ => None,
-    })
+    }
+    Some(acc)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The target kind Cargo's conventions give a path inside a package.
@@ -280,9 +409,29 @@ fn kind_by_convention(path: &str, has_lib: bool, in_cargo: bool) -> TargetKind {
     }
 }
 
-/// `path` relative to `root`, `/`-separated; unchanged when outside `root`.
+/// `path` relative to `root`, `/`-separated, with `..` when outside `root`
+/// (never an absolute path of the machine when both are absolute).
 pub fn rel(root: &Path, path: &Path) -> String {
-    let stripped = path.strip_prefix(root).unwrap_or(path);
-    let s = stripped.to_string_lossy().replace('\\', "/");
+    let relative = match path.strip_prefix(root) {
+        Ok(stripped) => stripped.to_path_buf(),
+        Err(_) if path.is_absolute() && root.is_absolute() => {
+            let common = root
+                .components()
+                .zip(path.components())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let ups = root.components().count() - common;
+            let mut out: PathBuf = std::iter::repeat_n("..", ups).collect();
+            out.extend(path.components().skip(common));
+            out
+        }
+        Err(_) => path.to_path_buf(),
+    };
+    let s = relative.to_string_lossy().into_owned();
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s
+    };
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
