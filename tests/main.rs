@@ -14,3 +14,4 @@ mod inputs;
 mod meta;
 mod outputs;
 mod suppressions;
+mod workspace;

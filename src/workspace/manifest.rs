@@ -253,7 +253,6 @@ impl Manifests {
         if m.package.is_none() {
             return Vec::new();
         }
-        let deps_dirs = path_dep_dirs(&m, dir);
         let completed = match workspace {
             Some((ws, ws_root)) => {
                 m.complete_from_path_and_workspace(manifest_path, Some((ws, ws_root)))
@@ -269,6 +268,8 @@ impl Manifests {
             });
             // Targets by convention still apply below: what could be learned.
         }
+        // After completion, inherited path dependencies carry their path too.
+        let deps_dirs = path_dep_dirs(&m, dir);
         let Some(package) = m.package.as_ref() else {
             return deps_dirs;
         };
@@ -326,8 +327,6 @@ impl Manifests {
             .filter_map(|(key, dep)| {
                 let detail = dep.detail()?;
                 let path = detail.path.as_deref()?;
-                let name = detail.package.as_deref().unwrap_or(key);
-                let _ = name;
                 Some(PathDep {
                     dir: normalize(&dir.join(path)),
                     extern_name: key.replace('-', "_"),
@@ -368,9 +367,7 @@ fn path_dep_dirs(m: &Manifest, dir: &Path) -> Vec<PathBuf> {
         .flat_map(|t| [&t.dependencies, &t.dev_dependencies, &t.build_dependencies]);
     for table in tables.into_iter().chain(target_tables) {
         for dep in table.values() {
-            if let Some(path) = dep.detail().and_then(|d| d.path.as_deref())
-                && !dep.detail().is_some_and(|d| d.inherited)
-            {
+            if let Some(path) = dep.detail().and_then(|d| d.path.as_deref()) {
                 out.push(normalize(&dir.join(path)));
             }
         }
