@@ -39,6 +39,8 @@ pub enum RunError {
     Config(ConfigError),
     /// The coverage gate could not read or use its input.
     Coverage(CoverageError),
+    /// The worker threads could not be started.
+    Threads(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -47,6 +49,7 @@ impl std::fmt::Display for RunError {
             RunError::PathNotFound(p, e) => write!(f, "{}: {e}", p.display()),
             RunError::Config(e) => write!(f, "{e}"),
             RunError::Coverage(e) => write!(f, "{e}"),
+            RunError::Threads(e) => write!(f, "cannot start the worker threads: {e}"),
         }
     }
 }
@@ -117,6 +120,11 @@ impl Run {
     /// Whether `d` may fail the gate: always, unless `--diff-base` limits the
     /// gate to changed lines and neither its lines nor its flow touch one.
     pub fn gates(&self, d: &Diagnostic) -> bool {
+        // A file rustgate could not read or place hides whatever it holds,
+        // changed lines included: that always gates.
+        if matches!(d.rule.code, "RG901" | "RG905") {
+            return true;
+        }
         let Some(changes) = &self.gate_lines else {
             return true;
         };
@@ -162,8 +170,24 @@ struct FileResult {
     cache_hit: bool,
 }
 
-/// Runs `rustgate check`.
+/// The stack of the threads that parse, walk and drop syntax trees: deep
+/// enough for `max-nesting` at its largest allowed value (see `nesting.rs`),
+/// in debug builds too. Only the pages a deep file touches are ever used.
+const PARSE_STACK: usize = 512 << 20;
+
+/// Runs `rustgate check`. Everything runs on a thread pool with large stacks
+/// (syntax trees are parsed, walked and dropped by recursion).
 pub fn run(options: &RunOptions) -> Result<Run, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .stack_size(PARSE_STACK)
+        .thread_name(|i| format!("rustgate-{i}"))
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    pool.install(|| run_in_pool(options))
+}
+
+fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     let start = Instant::now();
     let mut paths = Vec::new();
     let inputs = if options.paths.is_empty() {
@@ -181,7 +205,8 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     let config = config::resolve(source, table, &options.overrides).map_err(RunError::Config)?;
     let coverage_config =
         coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
-    let mut files = workspace.files(&paths, &config);
+    let (mut files, walk_notes) = workspace.files(&paths, &config);
+    notices.extend(walk_notes.notes);
     if !workspace.has_cargo() && workspace.problems.is_empty() {
         notices.push(
             "no Cargo.toml found: the files are checked as one crate, without package and target kinds"
@@ -450,15 +475,29 @@ fn check_one_timed(
     let path = &file.info.path;
     let parse_error = registry::driver("RG901");
     let t = Instant::now();
-    let bytes = match std::fs::read(&file.abs) {
+    let unreadable = |result: &mut FileResult, message: String| {
+        result
+            .diagnostics
+            .push(Diagnostic::new(parse_error, path, at_start(1, 1), message));
+    };
+    if let Some(problem) = &file.problem {
+        unreadable(&mut result, problem.clone());
+        return result;
+    }
+    if file.size > config.max_file_size {
+        unreadable(
+            &mut result,
+            format!(
+                "file too large ({} bytes; `max-file-size` is {}): not read",
+                file.size, config.max_file_size
+            ),
+        );
+        return result;
+    }
+    let bytes = match crate::workspace::read_bounded(&file.abs, config.max_file_size) {
         Ok(b) => b,
         Err(e) => {
-            result.diagnostics.push(Diagnostic::new(
-                parse_error,
-                path,
-                at_start(1, 1),
-                format!("cannot read file: {e}"),
-            ));
+            unreadable(&mut result, format!("cannot read file: {e}"));
             return result;
         }
     };
@@ -543,6 +582,18 @@ fn check_bytes(
     result.lines = line_count(&source);
     if !result.info.generated && crate::workspace::has_generated_marker(&source) {
         result.info.generated = true;
+    }
+    if let Some(deepest) = crate::nesting::exceeds(&source, config.max_nesting) {
+        result.diagnostics.push(Diagnostic::new(
+            parse_error,
+            path,
+            at_start(deepest.line, 1),
+            format!(
+                "nesting deeper than {} (`max-nesting`): not parsed",
+                config.max_nesting
+            ),
+        ));
+        return;
     }
     let t = Instant::now();
     let parsed = syn::parse_file(&source);
@@ -647,6 +698,7 @@ fn refine(
                     abs: file.abs.clone(),
                     info,
                     size: file.size,
+                    problem: None,
                 },
             ))
         })
@@ -1042,6 +1094,7 @@ mod tests {
                 generated: false,
             },
             size: 0,
+            problem: None,
         };
         let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
         let result = check_one(&file, &config, &[&Panics], None);

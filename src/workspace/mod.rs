@@ -96,6 +96,25 @@ pub struct SourceFile {
     pub abs: PathBuf,
     pub info: FileInfo,
     pub size: u64,
+    /// Why the file cannot be read, found during the walk (an unreadable
+    /// folder, a symlink out of the tree): an RG901 finding, never a skip.
+    pub problem: Option<String>,
+}
+
+/// What the walk found besides the files to check.
+#[derive(Debug, Default)]
+pub struct WalkNotes {
+    /// Notes for stderr: FIFOs, sockets and devices named `.rs`.
+    pub notes: Vec<String>,
+}
+
+/// What to do with one entry of the walk.
+enum Entry {
+    Check(PathBuf, u64),
+    Unreadable(PathBuf, String),
+    Manifest(PathBuf),
+    Note(String),
+    Skip,
 }
 
 impl Workspace {
@@ -274,17 +293,20 @@ impl Workspace {
 
     /// Walks `paths` in parallel and returns the `.rs` files to check, sorted by
     /// path. Files named explicitly are always checked. Manifests met on the
-    /// way that belong to no known workspace are read too.
-    pub fn files(&mut self, paths: &[PathBuf], config: &Config) -> Vec<SourceFile> {
-        let found: Mutex<Vec<(PathBuf, u64)>> = Mutex::new(Vec::new());
-        let manifests: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    /// way that belong to no known workspace are read too. Only regular files
+    /// are read: symlinks are not followed (unless `follow-symlinks`, and
+    /// never out of the root), FIFOs, sockets and devices are skipped with a
+    /// note, and what cannot be read is an RG901 finding on its path.
+    pub fn files(&mut self, paths: &[PathBuf], config: &Config) -> (Vec<SourceFile>, WalkNotes) {
+        let found: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
         let mut dirs = Vec::new();
+        let root = self.root.clone();
+        let follow = config.follow_symlinks;
         for p in paths {
-            if p.is_file() {
-                let size = p.metadata().map(|m| m.len()).unwrap_or(0);
-                lock(&found).push((p.clone(), size));
-            } else {
-                dirs.push(p.clone());
+            match std::fs::symlink_metadata(p) {
+                Ok(m) if m.is_dir() => dirs.push(p.clone()),
+                Ok(m) => lock(&found).push(classify_entry(&root, p, &m, follow, true)),
+                Err(e) => lock(&found).push(Entry::Unreadable(p.clone(), e.to_string())),
             }
         }
         if let Some((first, rest)) = dirs.split_first() {
@@ -292,54 +314,153 @@ impl Workspace {
             for d in rest {
                 builder.add(d);
             }
-            let root = self.root.clone();
+            let walk_root = self.root.clone();
             let exclude = config.exclude.clone();
             builder
                 .require_git(false)
+                .follow_links(false)
                 .threads(rayon::current_num_threads())
                 .filter_entry(move |entry| {
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                     if is_dir && entry.depth() > 0 && entry.file_name() == "target" {
                         return false;
                     }
-                    entry.depth() == 0 || !exclude.is_match(rel(&root, entry.path()))
+                    entry.depth() == 0 || !exclude.is_match(rel(&walk_root, entry.path()))
                 });
             builder.build_parallel().run(|| {
                 Box::new(|entry| {
-                    // Symlinks are not followed into directories, but a `.rs`
-                    // symlink is checked (and a dangling one reported): a gate
-                    // must not skip a file it was pointed at.
-                    if let Ok(entry) = entry
-                        && entry
-                            .file_type()
-                            .is_some_and(|t| t.is_file() || t.is_symlink())
-                    {
-                        if entry.path().extension().is_some_and(|e| e == "rs") {
-                            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                            lock(&found).push((entry.into_path(), size));
-                        } else if entry.file_name() == "Cargo.toml" {
-                            lock(&manifests).push(entry.into_path());
+                    let e = match entry {
+                        Ok(entry) => {
+                            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                                return ignore::WalkState::Continue;
+                            }
+                            match entry.path().symlink_metadata() {
+                                Ok(m) => classify_entry(&root, entry.path(), &m, follow, false),
+                                Err(e) => Entry::Unreadable(entry.into_path(), e.to_string()),
+                            }
                         }
+                        Err(err) => walk_error(err),
+                    };
+                    if !matches!(e, Entry::Skip) {
+                        lock(&found).push(e);
                     }
                     ignore::WalkState::Continue
                 })
             });
         }
-        let mut manifests = manifests.into_inner().unwrap_or_else(|p| p.into_inner());
+        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut manifests = Vec::new();
+        let mut notes = WalkNotes::default();
+        let mut files = Vec::new();
+        for e in found {
+            match e {
+                Entry::Manifest(m) => manifests.push(m),
+                Entry::Note(n) => notes.notes.push(n),
+                Entry::Check(abs, size) => files.push((abs, size, None)),
+                Entry::Unreadable(abs, why) => files.push((abs, 0, Some(why))),
+                Entry::Skip => {}
+            }
+        }
         manifests.sort();
         self.add_manifests(&manifests);
-        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
-        let mut files: Vec<SourceFile> = found
+        notes.notes.sort();
+        let mut files: Vec<SourceFile> = files
             .into_iter()
-            .map(|(abs, size)| {
+            .map(|(abs, size, problem)| {
                 let relp = rel(&self.root, &abs);
                 let info = self.classify(&abs, &relp, config);
-                SourceFile { abs, info, size }
+                SourceFile {
+                    abs,
+                    info,
+                    size,
+                    problem,
+                }
             })
             .collect();
         files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
-        files.dedup_by(|a, b| a.info.path == b.info.path);
-        files
+        files.dedup_by(|a, b| a.abs == b.abs);
+        (files, notes)
+    }
+}
+
+/// What one walked (or named) path is to the run. `named`: given on the
+/// command line, so checked whatever its extension.
+fn classify_entry(
+    root: &Path,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    follow: bool,
+    named: bool,
+) -> Entry {
+    let is_rs = named || path.extension().is_some_and(|e| e == "rs");
+    let shown = || rel(root, path);
+    let ft = meta.file_type();
+    if ft.is_file() {
+        if is_rs {
+            return Entry::Check(path.to_path_buf(), meta.len());
+        }
+        if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+            return Entry::Manifest(path.to_path_buf());
+        }
+        return Entry::Skip;
+    }
+    if !is_rs {
+        return Entry::Skip;
+    }
+    if ft.is_symlink() {
+        if !follow {
+            // Not read, and not skipped in silence either: the module it may
+            // hold would go unchecked, so the gate fails closed.
+            return Entry::Unreadable(
+                path.to_path_buf(),
+                "a symlink, not followed (set `follow-symlinks = true` to check symlinks inside the workspace)".to_owned(),
+            );
+        }
+        return match std::fs::canonicalize(path) {
+            Ok(target) if !target.starts_with(root) => Entry::Unreadable(
+                path.to_path_buf(),
+                "symlink to a file outside the workspace: not read".to_owned(),
+            ),
+            Ok(target) => match std::fs::metadata(&target) {
+                Ok(m) if m.is_file() => Entry::Check(path.to_path_buf(), m.len()),
+                Ok(_) => Entry::Unreadable(
+                    path.to_path_buf(),
+                    "symlink to something that is not a regular file: not read".to_owned(),
+                ),
+                Err(e) => Entry::Unreadable(path.to_path_buf(), e.to_string()),
+            },
+            Err(e) => Entry::Unreadable(path.to_path_buf(), format!("broken symlink: {e}")),
+        };
+    }
+    Entry::Note(format!(
+        "{}: not a regular file (a FIFO, socket or device): skipped",
+        shown()
+    ))
+}
+
+/// A walk error: RG901 on the path it names.
+fn walk_error(err: ignore::Error) -> Entry {
+    let mut err = err;
+    loop {
+        match err {
+            ignore::Error::WithPath { path, err: inner } => {
+                let message = match *inner {
+                    ignore::Error::Io(io) => format!("cannot read: {io}"),
+                    other => format!("cannot read: {other}"),
+                };
+                return Entry::Unreadable(path, message);
+            }
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => {
+                err = *inner;
+            }
+            // Loops only arise when following links, which the walk does not.
+            ignore::Error::Loop { child, .. } => {
+                return Entry::Unreadable(child, "a symlink loop".to_owned());
+            }
+            // Errors of .gitignore files and the like: noted, not fatal.
+            other => return Entry::Note(format!("walk: {other}")),
+        }
     }
 }
 
@@ -352,6 +473,10 @@ pub fn has_generated_marker(source: &str) -> bool {
 
 /// Reads at most `limit` bytes of a regular file; more is an error.
 pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    // Checked before opening: opening a FIFO would block until a writer came.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -427,11 +552,35 @@ pub fn rel(root: &Path, path: &Path) -> String {
         }
         Err(_) => path.to_path_buf(),
     };
-    let s = relative.to_string_lossy().into_owned();
-    let s = if std::path::MAIN_SEPARATOR == '\\' {
-        s.replace('\\', "/")
-    } else {
-        s
-    };
+    let s = display_path(&relative);
     s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
+}
+
+/// A path as text, faithfully: `/`-separated, and on Unix, where a name is
+/// any bytes, a backslash is written `\\` and a byte that is not UTF-8
+/// `\xNN`, so two different names never print (or cache) as one.
+pub fn display_path(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let mut out = String::with_capacity(bytes.len());
+        for chunk in bytes.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if c == '\\' {
+                    out.push_str("\\\\");
+                } else {
+                    out.push(c);
+                }
+            }
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().replace('\\', "/")
+    }
 }
