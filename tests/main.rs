@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod config;
 mod coverage;
+mod editor;
 mod fixtures;
 mod github;
 mod inputs;
