@@ -125,11 +125,15 @@ pub struct RuleArgs {
     /// Disable these rules, in addition to the configuration's `ignore`.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also run preview rules (new rules not yet measured on real services).
+    #[arg(long)]
+    pub preview: bool,
 }
 
 impl RuleArgs {
     fn overrides(&self, fail_on: Option<Severity>) -> Overrides {
         Overrides {
+            preview: self.preview,
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             fail_on,
@@ -316,6 +320,7 @@ fn list_rules(format: &str) -> ExitCode {
                         "severity": m.default_severity,
                         "summary": m.summary,
                         "tags": m.tags,
+                        "maturity": m.maturity(),
                     })
                 })
                 .collect();
@@ -329,8 +334,12 @@ fn list_rules(format: &str) -> ExitCode {
             for m in &all {
                 let _ = writeln!(
                     out,
-                    "{:<6} {:<32} {:<8} {}",
-                    m.code, m.name, m.default_severity, m.summary
+                    "{:<6} {:<32} {:<8} {:<8} {}",
+                    m.code,
+                    m.name,
+                    m.default_severity,
+                    m.maturity(),
+                    m.summary
                 );
             }
         }

@@ -15,5 +15,6 @@ mod inputs;
 mod limits;
 mod meta;
 mod outputs;
+mod preview;
 mod suppressions;
 mod workspace;
