@@ -637,3 +637,52 @@ fn no_toolchain_on_path_gives_the_same_output() {
     assert!(stdout(&without).contains("crates/a/src/lib.rs"));
     assert!(!stdout(&without).contains("tests/it.rs"));
 }
+
+/// `mod r#as;`, `#[cfg_attr(.., path = "..")]` and `mod x;` inside
+/// `cfg_if!` all lead to their files: none is missing or an orphan.
+#[test]
+fn raw_names_cfg_attr_paths_and_mods_in_macros_are_followed() {
+    let dir = workspace(&[
+        ("Cargo.toml", &format!("[package]\nname = \"m\"\n{PKG}")),
+        (
+            "src/lib.rs",
+            "mod r#as;\n#[cfg_attr(feature = \"a\", path = \"impl_a.rs\")]\n#[cfg_attr(not(feature = \"a\"), path = \"impl_b.rs\")]\nmod imp;\ncfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        #[path = \"os/unix.rs\"]\n        mod os;\n    } else {\n        mod fallback;\n    }\n}\nmacro_rules! m { ($n:ident) => { mod $n; } }\nmod plat;\nmod outer;\n",
+        ),
+        (
+            "src/plat.rs",
+            "cfg_os! {\n    #[cfg_attr(unix, path = \"plat/epoll.rs\")]\n    mod selector;\n    pub mod bsd {\n        mod aio;\n    }\n}\n",
+        ),
+        ("src/plat/epoll.rs", "\n"),
+        ("src/plat/bsd/aio.rs", "\n"),
+        (
+            "src/outer.rs",
+            "#[cfg(test)]\n#[path = \".\"]\nmod tests {\n    #[path = \"shared.rs\"]\n    mod shared;\n}\n",
+        ),
+        ("src/shared.rs", "\n"),
+        ("src/as.rs", "\n"),
+        ("src/impl_b.rs", "\n"),
+        ("src/os/unix.rs", "\n"),
+        ("src/fallback.rs", "\n"),
+    ]);
+    let v = files_json(dir.path(), &[]);
+    assert_eq!(v["problems"], serde_json::json!([]), "{v:#}");
+    for (path, module) in [
+        ("src/as.rs", "crate::as"),
+        ("src/impl_b.rs", "crate::imp"),
+        ("src/os/unix.rs", "crate::os"),
+        ("src/fallback.rs", "crate::fallback"),
+        ("src/plat/epoll.rs", "crate::plat::selector"),
+        ("src/plat/bsd/aio.rs", "crate::plat::bsd::aio"),
+    ] {
+        let f = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap();
+        assert_eq!(f["module_path"], module, "{path}");
+        assert_eq!(f["zone"], "business-logic", "{path}");
+    }
+    // `#[path = "."]` on an inline module: its children are beside outer.rs.
+    assert_eq!(zone_of(&v, "src/shared.rs"), "test");
+}

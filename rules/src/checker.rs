@@ -166,6 +166,8 @@ fn check_file_with(
         lines: Rc::new(LineStarts::new(source)),
         skip_tests: false,
         macro_prefilter: shortcuts,
+        inline_dirs: Vec::new(),
+        dirs_differ: 0,
     };
     // Suppression scopes need every node's lines, test code's too.
     checker.skip_tests =
@@ -185,6 +187,10 @@ fn check_file_with(
 }
 
 struct Checker<'ast, 'r> {
+    /// Directory components of the inline modules entered (their `#[path]`
+    /// or name), parallel to `cx.modules`; `dirs_differ` when any had a path.
+    inline_dirs: Vec<String>,
+    dirs_differ: u32,
     cx: Ctx<'ast>,
     rules: Vec<&'r dyn Rule>,
     out: Out,
@@ -246,9 +252,105 @@ impl<'ast> Checker<'ast, '_> {
         }
     }
 
+    /// Records the `mod name;` declarations in a macro's tokens, with a
+    /// `#[path = ".."]` right before them, at any group depth.
+    fn mods_in_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        use proc_macro2::TokenTree;
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut path: Option<String> = None;
+        let mut cfg_paths: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < trees.len() {
+            match &trees[i] {
+                TokenTree::Punct(p) if p.as_char() == '#' => {
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 1) {
+                        if let Ok(meta) = syn::parse2::<syn::Meta>(g.stream()) {
+                            if meta.path().is_ident("path")
+                                && let syn::Meta::NameValue(nv) = &meta
+                                && let syn::Expr::Lit(syn::ExprLit {
+                                    lit: syn::Lit::Str(s),
+                                    ..
+                                }) = &nv.value
+                            {
+                                path = Some(s.value());
+                            } else if meta.path().is_ident("cfg_attr") {
+                                cfg_paths.extend(meta_cfg_attr_paths(&meta));
+                            }
+                        }
+                        i += 2;
+                        continue;
+                    }
+                }
+                TokenTree::Ident(id) if id == "mod" => {
+                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(semi))) =
+                        (trees.get(i + 1), trees.get(i + 2))
+                        && semi.as_char() == ';'
+                    {
+                        self.out.facts.mods.push(ModDecl {
+                            inline_parents: self.cx.modules.clone(),
+                            name: syn::ext::IdentExt::unraw(name).to_string(),
+                            path_attr: path.take(),
+                            test: self.cx.in_test(),
+                            line: name.span().start().line as u32,
+                            cfg_paths: std::mem::take(&mut cfg_paths),
+                            inline_dirs: self.current_inline_dirs(),
+                        });
+                        i += 3;
+                        continue;
+                    }
+                    // An inline module inside the macro: its children live below it.
+                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Group(body))) =
+                        (trees.get(i + 1), trees.get(i + 2))
+                        && body.delimiter() == proc_macro2::Delimiter::Brace
+                    {
+                        let name = syn::ext::IdentExt::unraw(name).to_string();
+                        let dir = path.take().unwrap_or_else(|| name.clone());
+                        self.push_inline(name, dir);
+                        self.mods_in_tokens(body.stream());
+                        self.pop_inline();
+                        cfg_paths.clear();
+                        i += 3;
+                        continue;
+                    }
+                }
+                TokenTree::Group(g) => self.mods_in_tokens(g.stream()),
+                TokenTree::Ident(id) if id == "pub" || id == "crate" => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            path = None;
+            cfg_paths.clear();
+            i += 1;
+        }
+    }
+
+    fn push_inline(&mut self, name: String, dir: String) {
+        self.dirs_differ += u32::from(dir != name);
+        self.cx.modules.push(name);
+        self.inline_dirs.push(dir);
+    }
+
+    fn pop_inline(&mut self) {
+        if let (Some(name), Some(dir)) = (self.cx.modules.pop(), self.inline_dirs.pop()) {
+            self.dirs_differ -= u32::from(dir != name);
+        }
+    }
+
+    /// `ModDecl::inline_dirs` for a declaration here.
+    fn current_inline_dirs(&self) -> Vec<String> {
+        if self.dirs_differ > 0 {
+            self.inline_dirs.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Records a `mod` declaration and walks the module with `walk`.
     fn enter_mod(&mut self, node: &'ast syn::ItemMod, walk: impl FnOnce(&mut Self)) {
-        let name = node.ident.to_string();
+        // `mod r#as;` lives in `as.rs`.
+        let name = syn::ext::IdentExt::unraw(&node.ident).to_string();
         if node.content.is_none() {
             self.out.facts.mods.push(ModDecl {
                 inline_parents: self.cx.modules.clone(),
@@ -256,13 +358,19 @@ impl<'ast> Checker<'ast, '_> {
                 path_attr: path_attr(&node.attrs),
                 test: self.cx.in_test(),
                 line: node.ident.span().start().line as u32,
+                cfg_paths: cfg_attr_paths(&node.attrs),
+                inline_dirs: self.current_inline_dirs(),
             });
         }
         let low_level = is_low_level_module(&name);
         self.cx.low_level_depth += u32::from(low_level);
-        self.cx.modules.push(name);
+        let dir = match (&node.content, path_attr(&node.attrs)) {
+            (Some(_), Some(p)) => p,
+            _ => name.clone(),
+        };
+        self.push_inline(name, dir);
         walk(self);
-        self.cx.modules.pop();
+        self.pop_inline();
         self.cx.low_level_depth -= u32::from(low_level);
     }
 
@@ -427,6 +535,11 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
         // ...) hold items or token templates, not expression lists: re-parsing
         // their bodies costs time and finds nothing.
         self.in_item_macro = true;
+        // `mod x;` inside `cfg_if!` and the like: still part of the module
+        // tree. `macro_rules!` bodies are templates, not declarations.
+        if !node.mac.path.is_ident("macro_rules") {
+            self.mods_in_tokens(node.mac.tokens.clone());
+        }
         visit::visit_item_macro(self, node);
         self.in_item_macro = false;
     }
@@ -456,6 +569,8 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
                 lines: Rc::clone(&self.lines),
                 skip_tests: self.skip_tests,
                 macro_prefilter: self.macro_prefilter,
+                inline_dirs: self.inline_dirs.clone(),
+                dirs_differ: self.dirs_differ,
             };
             for arg in &args {
                 sub.visit_expr(arg);
@@ -567,6 +682,39 @@ fn cfg_requires_test(tokens: &proc_macro2::TokenStream) -> bool {
         },
         _ => false,
     }
+}
+
+/// `path = ".."` inside `#[cfg_attr(pred, path = "..")]`, each one.
+fn cfg_attr_paths(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg_attr"))
+        .flat_map(|a| meta_cfg_attr_paths(&a.meta))
+        .collect()
+}
+
+fn meta_cfg_attr_paths(meta: &syn::Meta) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(list) = meta.require_list() else {
+        return out;
+    };
+    let Ok(metas) = list.parse_args_with(
+        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+    ) else {
+        return out;
+    };
+    for meta in metas.iter().skip(1) {
+        if let syn::Meta::NameValue(nv) = meta
+            && nv.path.is_ident("path")
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+        {
+            out.push(s.value());
+        }
+    }
+    out
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {

@@ -82,6 +82,15 @@ pub struct ModDecl {
     /// The line of the declaration, for reporting a missing file.
     #[serde(default)]
     pub line: u32,
+    /// Paths from `#[cfg_attr(.., path = "..")]`: the first that exists is
+    /// the module's file when `path_attr` is absent.
+    #[serde(default)]
+    pub cfg_paths: Vec<String>,
+    /// The directories of the inline modules around the declaration when one
+    /// of them has a `#[path]` (`#[path = "."] mod tests { mod x; }`); empty
+    /// when they are the modules' names.
+    #[serde(default)]
+    pub inline_dirs: Vec<String>,
 }
 
 /// Everything one file records for the crate-level phase.
@@ -220,17 +229,33 @@ pub fn resolve_module_tree<'f>(
             let mut child_module = module.clone();
             child_module.extend(decl.inline_parents.iter().cloned());
             child_module.push(decl.name.clone());
-            let base = decl
-                .inline_parents
-                .iter()
-                .fold(child_dir.clone(), |d, m| join(&d, m));
+            // An inline module with a `#[path]` names its directory relative
+            // to the file's own directory, without the `a/` that a non-mod-rs
+            // file `a.rs` otherwise adds (rustc's historical rule).
+            let (start, dirs) = if decl.inline_dirs.is_empty() {
+                (child_dir.as_str(), &decl.inline_parents)
+            } else {
+                (dir, &decl.inline_dirs)
+            };
+            let base = normalize(&dirs.iter().fold(start.to_owned(), |d, m| join(&d, m)));
+            let explicit = |p: &String| {
+                if decl.inline_parents.is_empty() {
+                    (normalize(&join(dir, p)), true)
+                } else {
+                    (normalize(&join(&base, p)), true)
+                }
+            };
             let candidates: Vec<(String, bool)> = match &decl.path_attr {
-                Some(p) if decl.inline_parents.is_empty() => vec![(normalize(&join(dir, p)), true)],
-                Some(p) => vec![(normalize(&join(&base, p)), true)],
-                None => vec![
-                    (join(&base, &format!("{}.rs", decl.name)), false),
-                    (join(&join(&base, &decl.name), "mod.rs"), true),
-                ],
+                Some(p) => vec![explicit(p)],
+                None => decl
+                    .cfg_paths
+                    .iter()
+                    .map(explicit)
+                    .chain([
+                        (join(&base, &format!("{}.rs", decl.name)), false),
+                        (join(&join(&base, &decl.name), "mod.rs"), true),
+                    ])
+                    .collect(),
             };
             let found = candidates.iter().find(|(c, _)| facts_of(c).is_some());
             match found {
@@ -367,6 +392,8 @@ mod tests {
             path_attr: path.map(Into::into),
             test: false,
             line: 1,
+            cfg_paths: Vec::new(),
+            inline_dirs: Vec::new(),
         };
         let mut files: HashMap<&str, FileFacts> = HashMap::new();
         let lib = FileFacts {
