@@ -442,7 +442,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
         // (`format!`, `vec!`, `assert!`, `write!`, ...): walk those, so rules see
         // `println!("{}", x.unwrap())` like any other call. Bodies that cannot
         // hold an expression any rule looks at are not parsed.
-        if let Some(args) = crate::syntax::macro_args(mac) {
+        if let Some(args) = crate::syntax::macro_exprs(mac) {
             // The parsed arguments live shorter than the file's tree: walk them
             // with a checker of their own that shares this one's context.
             let mut sub = Checker {

@@ -122,9 +122,10 @@ impl Rule for PanicReachableFromHandler {
                     continue;
                 }
                 let message = format!(
-                    "{} reachable from handler {} via {}",
+                    "{} reachable from {} {} via {}",
                     site.what,
-                    handler.short(),
+                    analysis.entry[chain[0].0].noun(),
+                    handler.display(),
                     via.join(" -> ")
                 );
                 let mut diag =
@@ -133,7 +134,11 @@ impl Rule for PanicReachableFromHandler {
                 diag.flow.push(label(
                     handler.path(),
                     handler.fact.name_span,
-                    format!("handler {}", handler.short()),
+                    format!(
+                        "{} {}",
+                        analysis.entry[chain[0].0].noun(),
+                        handler.display()
+                    ),
                 ));
                 diag.flow.extend(labels.iter().cloned());
                 diag.flow.push(label(
@@ -212,7 +217,7 @@ pub fn total(x: u64) -> u64 {
         let d = &diags[0];
         assert_eq!(
             d.message,
-            "`.unwrap()` reachable from handler create_order via billing::charge -> pricing::total"
+            "`.unwrap()` reachable from handler `routes::create_order` via `billing::charge` -> `pricing::total`"
         );
         let labels: Vec<(&str, u32)> = d
             .labels
@@ -278,10 +283,13 @@ impl Service {
     fn ambiguous_and_common_method_names_are_not_followed() {
         let src = r#"
 #[get("/")]
-async fn index(x: X) {
+async fn index(y: Foreign) {
+    let x = make();
     x.render();
     x.get(1);
     x.unique();
+    x.unique_with(1);
+    y.unique();
 }
 struct A; struct B; struct C; struct D; struct U;
 impl A { fn render(&self) { panic!() } }
@@ -291,6 +299,7 @@ impl D { fn render(&self) { panic!() } }
 impl U {
     fn get(&self, i: u8) { panic!() }
     fn unique(&self) { panic!() } //~ RG202
+    fn unique_with(&self) { panic!() }
 }
 "#;
         check(&[("src/lib.rs", LIB, src)]);

@@ -100,7 +100,7 @@ impl Rule for UnwrapInHandler {
         let honor = krate.settings.unwrap_in_handler.honor_clippy_allows;
         for &h in &analysis.handlers {
             let node = &analysis.nodes[h];
-            let name = node.short();
+            let name = node.display();
             for site in &node.fact.panics {
                 if honor && site.clippy_allowed {
                     continue;
@@ -109,20 +109,24 @@ impl Rule for UnwrapInHandler {
                     &Self::META,
                     node.path(),
                     site.span,
-                    format!("{} in handler {name}", site.what),
+                    format!("{} in {} {name}", site.what, analysis.entry[h].noun()),
                 )
                 .with_help(HELP);
                 diag = match analysis.registered_at[h] {
                     Some((path, span)) => diag.with_label(
                         path,
                         span,
-                        format!("{name} is registered as a handler here"),
+                        format!(
+                            "{name} is registered as a {} here",
+                            analysis.entry[h].noun()
+                        ),
                     ),
                     None => diag.with_label(
                         node.path(),
                         node.fact.name_span,
                         format!(
-                            "{name} is a handler: {}",
+                            "{name} is a {}: {}",
+                            analysis.entry[h].noun(),
                             node.fact.handler.as_deref().unwrap_or("configured")
                         ),
                     ),
@@ -243,6 +247,7 @@ mod tests {
                 asserts: true,
                 indexing: true,
                 honor_clippy_allows: false,
+                ..Default::default()
             },
         };
         check(
@@ -313,12 +318,12 @@ async fn index(p: Parser) -> String {
         assert_eq!(
             got,
             [
-                ("src/routes.rs".to_owned(), 39, "RG201", "`.unwrap()` in handler get_order".to_owned()),
+                ("src/routes.rs".to_owned(), 39, "RG201", "`.unwrap()` in handler `routes::get_order`".to_owned()),
                 (
                     "src/routes/billing.rs".to_owned(),
                     19,
                     "RG202",
-                    "`.expect()` reachable from handler create_order via billing::charge -> billing::coupon_discount"
+                    "`.expect()` reachable from handler `routes::create_order` via `routes::billing::charge` -> `routes::billing::coupon_discount`"
                         .to_owned()
                 ),
             ]
