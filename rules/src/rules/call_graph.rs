@@ -7,9 +7,17 @@
 //! - `Type::f()` and `Self::f()` to the associated functions of every `impl`
 //!   of a type with that name (types are known by name only);
 //! - `self.f()` to the methods of the caller's own `impl` type first;
-//! - any other `x.f()` to every crate-local method named `f`, but only when at
-//!   most [`MAX_METHOD_CANDIDATES`] methods have that name, and never for
-//!   [`COMMON_METHODS`] (`get`, `insert`, ...), which std types have too.
+//! - `x.f()` on a parameter or local whose type syntax gives (a declared
+//!   type, a constructor call), and `self.field.f()` with the field's declared
+//!   type: that type's methods, nothing for a type of another crate or std;
+//! - any other `x.f(..)` to every crate-local method named `f` with as many
+//!   parameters, but only when at most [`MAX_METHOD_CANDIDATES`] methods
+//!   match, and never for [`COMMON_METHODS`] (`get`, `insert`, ...), which std
+//!   types have too.
+//!
+//! Functions nested in function bodies are never targets. Entry points are
+//! handlers, extractors, middleware, GraphQL resolvers and services (see
+//! [`super::handlers`]).
 //!
 //! Not followed: calls into other crates, macro bodies (never expanded),
 //! trait objects and generics (`dyn Trait`, `T: Trait` calls resolve by name
@@ -164,7 +172,9 @@ impl Analysis<'_> {
 /// Finds the handlers of a crate and everything they reach.
 pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     let mut nodes = Vec::new();
-    if !krate.kind.is_production() || !may_have_handlers(krate) {
+    // Decided per file, not per crate: a group of files without Cargo
+    // information may mix a build script with the sources it builds.
+    if !krate.files.iter().any(|f| f.info.kind.is_production()) || !may_have_handlers(krate) {
         return Analysis {
             nodes,
             handlers: Vec::new(),
@@ -174,6 +184,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         };
     }
     for file in &krate.files {
+        if !file.info.kind.is_production() {
+            continue;
+        }
         for fact in &file.facts.panic.fns {
             let mut module = file.module_path.clone();
             module.extend(fact.inline_modules.iter().cloned());
@@ -193,6 +206,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         })
         .collect();
     for file in &krate.files {
+        if !file.info.kind.is_production() {
+            continue;
+        }
         for reg in &file.facts.panic.registrations {
             if reg
                 .needs_crate
