@@ -407,7 +407,17 @@ impl<'n> Resolver<'n> {
             _ => {
                 if let Some(mut target) = self.alias(scope, first) {
                     target.extend(segs[1..].iter().cloned());
-                    return self.lookup(&target, 0);
+                    let found = self.lookup(&target, 0);
+                    // `GraphQLRequest::from(x)` with the type imported from
+                    // another crate and `impl From<X> for GraphQLRequest`
+                    // here: the crate's own impl of that type name.
+                    if found.is_empty()
+                        && let [ty, name] = segs
+                        && ty.starts_with(char::is_uppercase)
+                    {
+                        return self.assoc_fns(ty, name);
+                    }
+                    return found;
                 }
                 let mut relative = scope.to_vec();
                 relative.extend(segs.iter().cloned());
