@@ -96,7 +96,13 @@ pub fn exempt(cx: &Ctx<'_>, scratch: &Scratch, m: &syn::ExprMethodCall, span: Sp
                 || (!options.template_render
                     && ((name == "render" && r.args.len() <= 1)
                         || (name == "get_template" && r.args.iter().all(is_constant))))
-                || (name == "parse" && r.args.is_empty() && is_constant(&r.receiver))
+                || ((name == "parse" || name == "try_into")
+                    && r.args.is_empty()
+                    && is_constant(&r.receiver))
+                // `Utc::now().checked_add_signed(Duration::hours(24))`.
+                || (name.to_string().starts_with("checked_")
+                    && r.args.iter().all(is_constant)
+                    && is_now(&r.receiver))
                 || (name == "body" && r.args.len() == 1 && constant_builder(&r.receiver))
         }
         syn::Expr::Call(c) => infallible_call(c),
@@ -202,10 +208,29 @@ fn infallible_call(c: &syn::ExprCall) -> bool {
         && c.args.iter().all(is_constant)
 }
 
-/// A literal, a `SCREAMING_CASE` constant, or a reference to either.
+/// `Utc::now()`, `SystemTime::now()`, `Instant::now()`, `Local::now()`.
+fn is_now(expr: &syn::Expr) -> bool {
+    matches!(strip(expr), syn::Expr::Call(c) if c.args.is_empty()
+        && matches!(&*c.func, syn::Expr::Path(p)
+            if p.path.segments.last().is_some_and(|s| s.ident == "now")))
+}
+
+/// A literal, a `SCREAMING_CASE` constant, a reference to either, a
+/// conversion of one without arguments (`"x".as_bytes()`), or a constructor
+/// of constants (`Duration::hours(24)`).
 fn is_constant(expr: &syn::Expr) -> bool {
     match strip(expr) {
         syn::Expr::Lit(_) => true,
+        syn::Expr::MethodCall(m) => m.args.is_empty() && is_constant(&m.receiver),
+        syn::Expr::Call(c) => {
+            !c.args.is_empty()
+                && c.args.iter().all(is_constant)
+                && matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.len() >= 2
+                    && p.path.segments[p.path.segments.len() - 2]
+                        .ident
+                        .to_string()
+                        .starts_with(char::is_uppercase))
+        }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_constant(&u.expr),
         syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let s = s.ident.to_string();
@@ -460,6 +485,19 @@ pub fn record_guards(scratch: &mut Scratch, expr: &syn::Expr, rest_end: Option<S
                 for (t, ok) in else_facts {
                     scratch.guards.push((t, region, ok));
                 }
+            }
+        }
+        // `x = Some(..)` / `x = Ok(..)`: Some/Ok until the function ends (a
+        // later `x = None` is not looked for).
+        syn::Expr::Assign(a) => {
+            if let (Some(end), syn::Expr::Call(c)) = (rest_end, strip(&a.right))
+                && let syn::Expr::Path(p) = &*c.func
+                && (p.path.is_ident("Some") || p.path.is_ident("Ok"))
+            {
+                let from = Span::of(&a.eq_token);
+                scratch
+                    .guards
+                    .push((text(&a.left), Span::join(from, end), true));
             }
         }
         syn::Expr::Binary(b) => {

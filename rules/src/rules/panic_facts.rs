@@ -401,6 +401,11 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
             exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
         }
         syn::Expr::Binary(_) => exempt::record_guards(&mut out.facts.panic.scratch, expr, None),
+        syn::Expr::Assign(a) => {
+            let at = Span::of(&a.eq_token);
+            let end = out.facts.panic.body_at(at);
+            exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
+        }
         _ => {}
     }
     if !cx.settings.unwrap_in_handler.follow_spawned

@@ -66,7 +66,10 @@ declare_rule! {
     ///   purpose) (`poisoned-locks`);
     /// - infallible by construction: `write!`/`writeln!` into a local or
     ///   parameter of type `String`, `Vec<u8>` or `fmt::Formatter`; `.parse()`
-    ///   of a string literal or a `SCREAMING_CASE` constant; `Type::new`,
+    ///   and `.try_into()` of a constant (a literal, a `SCREAMING_CASE`
+    ///   constant, `"abc".as_bytes()`, `Duration::hours(24)`);
+    ///   `now().checked_*(constant)` (`Utc::now().checked_add_signed(
+    ///   Duration::hours(24))`); `Type::new`,
     ///   `parse`, `parse_str`, `from_str`, `from_static`, `from_bytes`,
     ///   `from_u16`/`u32`/`u64`, `from_utf8`, `try_from`, `from_ymd_opt`,
     ///   `from_hms_opt`, `try_days`/`hours`/`minutes`/`seconds`/
@@ -90,8 +93,9 @@ declare_rule! {
     ///   `as_u64()`) in an enclosing `if`/`else`, on the left of `&&`/`||`, or
     ///   by an earlier `if .. { return/continue/break/panic }` in the same
     ///   function (`if x.is_none() || bad { return .. }`, `if let Err(_) = r
-    ///   { return .. }`, `if let Some(e) = r.err() { return .. }`) (not
-    ///   configurable);
+    ///   { return .. }`, `if let Some(e) = r.err() { return .. }`), or
+    ///   assigned `Some(..)`/`Ok(..)` earlier in the function (a later
+    ///   `x = None` is not looked for) (not configurable);
     /// - documented: a `//` comment on the same line, or just above the
     ///   statement, that mentions `unwrap` or `expect` or says `cannot fail`,
     ///   `can't fail`, `never fail(s)`, `infallible`, `always` or `SAFETY`
