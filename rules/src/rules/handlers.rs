@@ -53,10 +53,11 @@ pub fn handler_attribute(attrs: &[syn::Attribute], settings: &Settings) -> Optio
         }
         // Bare, actix-web's and rocket's, or a project's own route macro
         // (`#[my_codegen::post(path = "..")]`) whose last segment is a verb.
+        // (Not `trace`: `#[fastrace::trace]` and the like instrument functions.)
         let route = ROUTE_ATTRIBUTES.contains(&last)
             && (segs.len() == 1
                 || matches!(first, "actix_web" | "rocket")
-                || (last != "routes" && last != "catch" && !matches!(first, "std" | "core")));
+                || matches!(last, "get" | "post" | "put" | "delete" | "patch" | "route"));
         let handler = last == "handler"
             && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "poem" | "salvo")));
         (route || handler).then(|| format!("`#[{text}]` route attribute"))

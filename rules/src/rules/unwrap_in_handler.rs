@@ -15,8 +15,9 @@ declare_rule! {
     /// - a route attribute: `#[get]`, `#[post]`, `#[put]`, `#[delete]`,
     ///   `#[patch]`, `#[head]`, `#[options]`, `#[trace]`, `#[connect]`,
     ///   `#[route]`, `#[routes]`, `#[catch]`, bare or as `actix_web::..` or
-    ///   `rocket::..`; a project's own route macro whose last segment is one of
-    ///   the verbs or `route` (`#[my_codegen::post(path = "..")]`); poem's and
+    ///   `rocket::..`; a project's own route macro whose last segment is
+    ///   `get`, `post`, `put`, `delete`, `patch` or `route`
+    ///   (`#[my_codegen::post(path = "..")]`; not `#[fastrace::trace]`); poem's and
     ///   salvo's `#[handler]`;
     /// - a method of an `impl Trait for T` under `#[tonic::async_trait]`, or
     ///   one taking `Request<..>` in a file that imports `tonic`;
