@@ -280,7 +280,11 @@ fn record_item(cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         syn::Item::Struct(st) => {
             if let syn::Fields::Named(named) = &st.fields {
                 for field in &named.named {
-                    if let (Some(id), Some(ty)) = (&field.ident, type_path(&field.ty)) {
+                    if let (Some(id), Some(ty)) = (&field.ident, type_path(&field.ty))
+                        // `repo: R` with `R: Repo`: resolved by name.
+                        && !matches!(ty.as_slice(), [one]
+                            if st.generics.type_params().any(|p| p.ident == one))
+                    {
                         facts
                             .fields
                             .push((st.ident.to_string(), id.to_string(), ty));
@@ -659,14 +663,23 @@ fn flatten_use(
 
 /// Records the types of a function's parameters for the walk of its body:
 /// `x: T`, `x: &T`, `State(x): State<T>`, `Json(x): Json<T>`.
+///
+/// A parameter typed by a generic parameter (`r: R` with `R: Repo`) gets no
+/// type: its calls resolve by name, like a trait object's.
 fn record_params(scratch: &mut Scratch, body: Span, sig: &syn::Signature) {
+    let generic = |ty: &[String]| match ty {
+        [one] => sig.generics.type_params().any(|p| p.ident == one),
+        _ => false,
+    };
     for arg in &sig.inputs {
         let syn::FnArg::Typed(t) = arg else {
             continue;
         };
         match &*t.pat {
             syn::Pat::Ident(id) => {
-                if let Some(ty) = type_path(&t.ty) {
+                if let Some(ty) = type_path(&t.ty)
+                    && !generic(&ty)
+                {
                     scratch.add_local(body, id.ident.to_string(), ty);
                 }
             }
@@ -674,6 +687,7 @@ fn record_params(scratch: &mut Scratch, body: Span, sig: &syn::Signature) {
                 if let Some(syn::Pat::Ident(id)) = ts.elems.first()
                     && let Some(inner) = generic_arg(&t.ty)
                     && let Some(ty) = type_path(inner)
+                    && !generic(&ty)
                 {
                     scratch.add_local(body, id.ident.to_string(), ty);
                 }

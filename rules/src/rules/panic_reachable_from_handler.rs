@@ -34,7 +34,9 @@ declare_rule! {
     ///   with a declared type, or a `let` initialised by a constructor call
     ///   or struct literal (`let r = Repo::new()`, `Repo { .. }`): to that
     ///   type's methods (or the provided methods of the crate's traits of
-    ///   that name); nothing when the type is not one the crate implements
+    ///   that name; a parameter or field typed by a generic parameter
+    ///   `R: Repo` resolves by name, see below); nothing when the type is not
+    ///   one the crate implements
     ///   methods for, or is a path into another crate
     ///   (`jwt_simple::HS256Key`, or imported from one);
     /// - `self.field.f()` likewise, with the field's declared type;
