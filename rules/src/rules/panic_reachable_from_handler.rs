@@ -28,6 +28,9 @@ declare_rule! {
     ///   re-exports: `pub use login::*`);
     /// - `Type::f()` and `Self::f()` to the associated functions of every
     ///   `impl` of a type named `Type` (types are known by name only);
+    /// - `Type::f(..)` with `Type` imported from another crate to the
+    ///   crate's own `impl`s for that type name (`GraphQLRequest::from(x)`
+    ///   and `impl From<X> for GraphQLRequest` here);
     /// - `self.f()` to the caller's own `impl` type first;
     /// - `x.f()` where `x` is a parameter with a declared type (`x: Svc`,
     ///   `x: &Arc<Svc>`, `State(x): State<Svc>`, `web::Data<Svc>`), a `let`
