@@ -99,8 +99,8 @@ declare_rule! {
     ///   `x = None` is not looked for) (not configurable);
     /// - documented: a `//` comment on the same line, or just above the
     ///   statement, that mentions `unwrap` or `expect` or says `cannot fail`,
-    ///   `can't fail`, `never fail(s)`, `infallible`, `always` or `SAFETY`
-    ///   (`documented`);
+    ///   `can't fail`, `never fail(s)`, `infallible`, `always` or `SAFETY`,
+    ///   unless it is a `TODO`/`FIXME`/`XXX`/`HACK` (`documented`);
     /// - `unreachable!`: the author's statement that the code is dead, like an
     ///   `assert!` (`unreachable`);
     /// - closures and async blocks handed to `tokio::spawn`,
