@@ -181,6 +181,9 @@ fn check_file_with(
     } else {
         checker.visit_file(ast);
     }
+    // The panic facts' walk state (local types, guards, line table) is not a
+    // fact: free it before the facts wait for the crate phase.
+    checker.out.facts.panic.scratch = Default::default();
     checker.out
 }
 
