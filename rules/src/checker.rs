@@ -183,6 +183,9 @@ fn check_file_with(
     } else {
         checker.visit_file(ast);
     }
+    // The panic facts' walk state (local types, guards, line table) is not a
+    // fact: free it before the facts wait for the crate phase.
+    checker.out.facts.panic.scratch = Default::default();
     checker.out
 }
 
@@ -557,7 +560,7 @@ impl<'ast> Visit<'ast> for Checker<'ast, '_> {
         // (`format!`, `vec!`, `assert!`, `write!`, ...): walk those, so rules see
         // `println!("{}", x.unwrap())` like any other call. Bodies that cannot
         // hold an expression any rule looks at are not parsed.
-        if let Some(args) = crate::syntax::macro_args(mac) {
+        if let Some(args) = crate::syntax::macro_exprs(mac) {
             // The parsed arguments live shorter than the file's tree: walk them
             // with a checker of their own that shares this one's context.
             let mut sub = Checker {

@@ -39,6 +39,20 @@ pub struct UnwrapInHandlerOptions {
     pub indexing: bool,
     /// Treat `#[allow(clippy::unwrap_used)]` and friends as suppressions.
     pub honor_clippy_allows: bool,
+    /// Also report `.lock()`, `.read()`, `.write()` (no arguments) followed by
+    /// `.unwrap()`/`.expect(..)`: a poisoned lock.
+    pub poisoned_locks: bool,
+    /// Also report `.unwrap()`/`.expect(..)` of a template's `render(..)` and
+    /// of `get_template("literal")`.
+    pub template_render: bool,
+    /// Follow into closures and async blocks handed to `tokio::spawn`,
+    /// `spawn_blocking`, `thread::spawn` and the like.
+    pub follow_spawned: bool,
+    /// Also report `unreachable!`.
+    pub unreachable: bool,
+    /// Also report unwraps a comment on the lines just above justifies
+    /// (`// unwrap: the server outlives every request`).
+    pub documented: bool,
 }
 
 impl Default for UnwrapInHandlerOptions {
@@ -47,6 +61,11 @@ impl Default for UnwrapInHandlerOptions {
             asserts: false,
             indexing: false,
             honor_clippy_allows: true,
+            poisoned_locks: false,
+            template_render: false,
+            follow_spawned: false,
+            unreachable: false,
+            documented: false,
         }
     }
 }

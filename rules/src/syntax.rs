@@ -13,6 +13,69 @@ pub fn macro_args(mac: &syn::Macro) -> Option<Punctuated<syn::Expr, syn::Token![
         .ok()
 }
 
+/// The expressions of a macro invocation a rule may look into: the
+/// comma-separated arguments ([`macro_args`]), or for `select!` (tokio,
+/// futures) the futures, guards and bodies of its arms, or for rocket's
+/// `uri!(route: name = value, ..)` the arguments after the route. Macros are
+/// never expanded.
+pub fn macro_exprs(mac: &syn::Macro) -> Option<Punctuated<syn::Expr, syn::Token![,]>> {
+    if let Some(args) = macro_args(mac) {
+        return Some(args);
+    }
+    let last = &mac.path.segments.last()?.ident;
+    if last == "select" {
+        mac.parse_body_with(select_arms).ok()
+    } else if last == "uri" {
+        // Skip to the first lone `:` (not part of `::`) and read what follows.
+        let tokens: Vec<proc_macro2::TokenTree> = mac.tokens.clone().into_iter().collect();
+        let colon = tokens.iter().enumerate().position(|(i, t)| {
+            matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':'
+                && p.spacing() == proc_macro2::Spacing::Alone
+                && !matches!(i.checked_sub(1).map(|j| &tokens[j]),
+                    Some(proc_macro2::TokenTree::Punct(q)) if q.as_char() == ':' && q.spacing() == proc_macro2::Spacing::Joint))
+        })?;
+        let rest: proc_macro2::TokenStream = tokens[colon + 1..].iter().cloned().collect();
+        syn::parse::Parser::parse2(
+            Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+            rest,
+        )
+        .ok()
+    } else {
+        None
+    }
+}
+
+/// `[biased;] pat = future [, if guard] => body, ... [else => body]`.
+fn select_arms(
+    input: syn::parse::ParseStream<'_>,
+) -> syn::Result<Punctuated<syn::Expr, syn::Token![,]>> {
+    let mut out = Punctuated::new();
+    if input.peek(syn::Ident) && input.peek2(syn::Token![;]) {
+        input.parse::<syn::Ident>()?;
+        input.parse::<syn::Token![;]>()?;
+    }
+    while !input.is_empty() {
+        if input.peek(syn::Token![else]) {
+            input.parse::<syn::Token![else]>()?;
+        } else {
+            syn::Pat::parse_multi_with_leading_vert(input)?;
+            input.parse::<syn::Token![=]>()?;
+            out.push(input.parse::<syn::Expr>()?);
+            if input.peek(syn::Token![,]) && input.peek2(syn::Token![if]) {
+                input.parse::<syn::Token![,]>()?;
+                input.parse::<syn::Token![if]>()?;
+                out.push(input.parse::<syn::Expr>()?);
+            }
+        }
+        input.parse::<syn::Token![=>]>()?;
+        out.push(input.parse::<syn::Expr>()?);
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+        }
+    }
+    Ok(out)
+}
+
 /// The last segment of a path as a string: `std::panic` -> `panic`.
 pub fn last_segment(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())

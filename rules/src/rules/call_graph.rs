@@ -7,9 +7,17 @@
 //! - `Type::f()` and `Self::f()` to the associated functions of every `impl`
 //!   of a type with that name (types are known by name only);
 //! - `self.f()` to the methods of the caller's own `impl` type first;
-//! - any other `x.f()` to every crate-local method named `f`, but only when at
-//!   most [`MAX_METHOD_CANDIDATES`] methods have that name, and never for
-//!   [`COMMON_METHODS`] (`get`, `insert`, ...), which std types have too.
+//! - `x.f()` on a parameter or local whose type syntax gives (a declared
+//!   type, a constructor call), and `self.field.f()` with the field's declared
+//!   type: that type's methods, nothing for a type of another crate or std;
+//! - any other `x.f(..)` to every crate-local method named `f` with as many
+//!   parameters, but only when at most [`MAX_METHOD_CANDIDATES`] methods
+//!   match, and never for [`COMMON_METHODS`] (`get`, `insert`, ...), which std
+//!   types have too.
+//!
+//! Functions nested in function bodies are never targets. Entry points are
+//! handlers, extractors, middleware, GraphQL resolvers and services (see
+//! [`super::handlers`]).
 //!
 //! Not followed: calls into other crates, macro bodies (never expanded),
 //! trait objects and generics (`dyn Trait`, `T: Trait` calls resolve by name
@@ -18,7 +26,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::panic_facts::{Callee, FnFact};
+use super::handlers::EntryKind;
+use super::panic_facts::{Callee, FnFact, Recv};
 use crate::{CrateFile, CrateIndex, Span};
 
 /// A method call `x.f()` on a receiver other than `self` resolves to every
@@ -81,8 +90,9 @@ pub struct Node<'a> {
 }
 
 impl Node<'_> {
-    /// How messages name the function: `charge`, `billing::charge`,
-    /// `OrderService::charge`, `closure at src/main.rs:12`.
+    /// How messages name the function, with its module path and in
+    /// backticks: `` `charge` `` (crate root), `` `routes::billing::charge` ``,
+    /// `` `billing::OrderService::charge` ``, `closure at src/main.rs:12`.
     pub fn display(&self) -> String {
         if self.fact.closure {
             return format!(
@@ -90,19 +100,18 @@ impl Node<'_> {
                 self.file.info.path, self.fact.name_span.start.line
             );
         }
-        match (&self.fact.self_ty, self.module.last()) {
-            (Some(ty), _) => format!("{ty}::{}", self.fact.name),
-            (None, Some(m)) => format!("{m}::{}", self.fact.name),
-            (None, None) => self.fact.name.clone(),
+        let mut out = String::from("`");
+        for m in &self.module {
+            out.push_str(m);
+            out.push_str("::");
         }
-    }
-
-    /// How messages name a handler: like [`Node::display`] without the module.
-    pub fn short(&self) -> String {
-        match &self.fact.self_ty {
-            None if !self.fact.closure => self.fact.name.clone(),
-            _ => self.display(),
+        if let Some(ty) = &self.fact.self_ty {
+            out.push_str(ty);
+            out.push_str("::");
         }
+        out.push_str(&self.fact.name);
+        out.push('`');
+        out
     }
 
     pub fn path(&self) -> &str {
@@ -126,6 +135,8 @@ pub struct Analysis<'a> {
     pub reached: Vec<Option<Reach>>,
     /// For handlers made by a registration: the first one (path, span).
     pub registered_at: Vec<Option<(&'a str, Span)>>,
+    /// For entry points: what kind (handler, extractor, middleware, ...).
+    pub entry: Vec<EntryKind>,
 }
 
 impl Analysis<'_> {
@@ -161,15 +172,21 @@ impl Analysis<'_> {
 /// Finds the handlers of a crate and everything they reach.
 pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     let mut nodes = Vec::new();
-    if !krate.kind.is_production() || !may_have_handlers(krate) {
+    // Decided per file, not per crate: a group of files without Cargo
+    // information may mix a build script with the sources it builds.
+    if !krate.files.iter().any(|f| f.info.kind.is_production()) || !may_have_handlers(krate) {
         return Analysis {
             nodes,
             handlers: Vec::new(),
             reached: Vec::new(),
             registered_at: Vec::new(),
+            entry: Vec::new(),
         };
     }
     for file in &krate.files {
+        if !file.info.kind.is_production() {
+            continue;
+        }
         for fact in &file.facts.panic.fns {
             let mut module = file.module_path.clone();
             module.extend(fact.inline_modules.iter().cloned());
@@ -178,6 +195,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     }
     let resolver = Resolver::new(krate, &nodes);
     let mut registered_at = vec![None; nodes.len()];
+    let mut entry: Vec<EntryKind> = nodes.iter().map(|n| n.fact.entry).collect();
     let mut is_handler: Vec<bool> = nodes
         .iter()
         .enumerate()
@@ -188,6 +206,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         })
         .collect();
     for file in &krate.files {
+        if !file.info.kind.is_production() {
+            continue;
+        }
         for reg in &file.facts.panic.registrations {
             if reg
                 .needs_crate
@@ -202,6 +223,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
                 if !is_handler[target] {
                     is_handler[target] = true;
                     registered_at[target] = Some((file.info.path.as_str(), reg.span));
+                    entry[target] = reg.entry;
                 }
             }
         }
@@ -218,10 +240,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
                 Callee::Path(segs) => {
                     resolver.resolve_path(&node.module, node.fact.self_ty.as_deref(), segs)
                 }
-                Callee::Method { name, on_self } => resolver.resolve_method(
-                    name,
-                    on_self.then_some(node.fact.self_ty.as_deref()).flatten(),
-                ),
+                Callee::Method { name, recv, args } => {
+                    resolver.resolve_method(node, name, recv, *args)
+                }
             };
             for to in targets {
                 if !seen[to] {
@@ -240,6 +261,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
         handlers,
         reached,
         registered_at,
+        entry,
     }
 }
 
@@ -260,6 +282,9 @@ fn may_have_handlers(krate: &CrateIndex<'_>) -> bool {
 /// A `use` as the resolver sees it: (alias, or `None` for a glob; path).
 type Import<'n> = (Option<&'n str>, &'n [String]);
 
+/// A struct field's type path as written, and the module that wrote it.
+type FieldType<'n> = (&'n [String], Vec<String>);
+
 /// Resolves paths and method names to nodes.
 struct Resolver<'n> {
     /// Free functions by full path.
@@ -272,8 +297,16 @@ struct Resolver<'n> {
     uses: HashMap<Vec<String>, Vec<Import<'n>>>,
     /// Every module path the crate is known to have, with all prefixes.
     modules: HashSet<Vec<String>>,
+    /// Struct fields: (struct, field) -> type path as written, module.
+    fields: HashMap<(String, String), FieldType<'n>>,
+    /// Names of the types the crate implements methods for.
+    types: HashSet<String>,
     /// `[handlers] functions` patterns.
     configured: Option<globset::GlobSet>,
+    /// Each node's parameter count (besides `self`).
+    params: Vec<usize>,
+    /// Each node is a provided method of a trait.
+    in_trait: Vec<bool>,
     /// Each node's path in the form the patterns match: `api/orders/create`.
     glob_paths: Vec<String>,
 }
@@ -286,15 +319,22 @@ impl<'n> Resolver<'n> {
             methods: HashMap::new(),
             uses: HashMap::new(),
             modules: HashSet::new(),
+            fields: HashMap::new(),
+            types: HashSet::new(),
             configured: configured_patterns(&krate.settings.handlers.functions),
             glob_paths: Vec::new(),
+            params: nodes.iter().map(|n| n.fact.params).collect(),
+            in_trait: nodes.iter().map(|n| n.fact.in_trait).collect(),
         };
         for (i, n) in nodes.iter().enumerate() {
             let mut path = n.module.clone();
             add_prefixes(&mut r.modules, &n.module);
             match &n.fact.self_ty {
-                _ if n.fact.closure => {}
+                // Closures and functions nested in function bodies are never
+                // the target of a call resolved by path or name.
+                _ if n.fact.closure || n.fact.nested => {}
                 Some(ty) => {
+                    r.types.insert(ty.clone());
                     path.push(ty.clone());
                     let key = (ty.clone(), n.fact.name.clone());
                     r.assoc.entry(key).or_default().push(i);
@@ -313,6 +353,11 @@ impl<'n> Resolver<'n> {
         }
         for file in &krate.files {
             add_prefixes(&mut r.modules, &file.module_path);
+            for (st, field, ty) in &file.facts.panic.fields {
+                r.fields
+                    .entry((st.clone(), field.clone()))
+                    .or_insert_with(|| (ty.as_slice(), file.module_path.clone()));
+            }
             for u in &file.facts.panic.uses {
                 let mut scope = file.module_path.clone();
                 scope.extend(u.inline_modules.iter().cloned());
@@ -362,7 +407,17 @@ impl<'n> Resolver<'n> {
             _ => {
                 if let Some(mut target) = self.alias(scope, first) {
                     target.extend(segs[1..].iter().cloned());
-                    return self.lookup(&target, 0);
+                    let found = self.lookup(&target, 0);
+                    // `GraphQLRequest::from(x)` with the type imported from
+                    // another crate and `impl From<X> for GraphQLRequest`
+                    // here: the crate's own impl of that type name.
+                    if found.is_empty()
+                        && let [ty, name] = segs
+                        && ty.starts_with(char::is_uppercase)
+                    {
+                        return self.assoc_fns(ty, name);
+                    }
+                    return found;
                 }
                 let mut relative = scope.to_vec();
                 relative.extend(segs.iter().cloned());
@@ -402,6 +457,21 @@ impl<'n> Resolver<'n> {
                     }
                 }
             }
+            // `pub use login::*;` in `routes` makes `routes::login_form`.
+            if let [module @ .., _] = abs {
+                for (alias, path) in self.uses.get(module).into_iter().flatten() {
+                    if alias.is_none()
+                        && let Some(mut target) = absolutize(module, path)
+                        && self.modules.contains(&target)
+                    {
+                        target.push(abs[abs.len() - 1].clone());
+                        let found = self.lookup(&target, depth + 1);
+                        if !found.is_empty() {
+                            return found;
+                        }
+                    }
+                }
+            }
         }
         match abs {
             [module @ .., ty, name] if self.modules.contains(module) || module.is_empty() => {
@@ -418,19 +488,141 @@ impl<'n> Resolver<'n> {
             .unwrap_or_default()
     }
 
-    /// The nodes a method call `x.name()` may call; `self_ty` when `x` is `self`.
-    fn resolve_method(&self, name: &str, self_ty: Option<&str>) -> Vec<usize> {
-        if let Some(ty) = self_ty {
-            let own = self.assoc_fns(ty, name);
-            if !own.is_empty() {
-                return own;
+    /// The nodes a method call `x.name(..)` with `args` arguments in `caller`
+    /// may call.
+    fn resolve_method(
+        &self,
+        caller: &Node<'_>,
+        name: &str,
+        recv: &Recv,
+        args: usize,
+    ) -> Vec<usize> {
+        let self_ty = caller.fact.self_ty.as_deref();
+        match recv {
+            Recv::SelfValue => {
+                if let Some(ty) = self_ty {
+                    let own = self.assoc_fns(ty, name);
+                    if !own.is_empty() {
+                        return own;
+                    }
+                }
             }
-        } else if COMMON_METHODS.contains(&name) {
+            Recv::Typed(ty) => return self.resolve_typed(&caller.module, ty, name),
+            Recv::SelfField(field) => {
+                if let Some(ty) = self_ty
+                    && let Some((field_ty, module)) =
+                        self.fields.get(&(ty.to_owned(), field.clone()))
+                {
+                    return self.resolve_typed(module, field_ty, name);
+                }
+            }
+            // A constant of another crate (`URL_SAFE_NO_PAD.encode(..)`).
+            Recv::Constant(c) => {
+                if self.foreign(&caller.module, std::slice::from_ref(c)) {
+                    return Vec::new();
+                }
+            }
+            Recv::Unknown => {}
+        }
+        if *recv != Recv::SelfValue && COMMON_METHODS.contains(&name) {
             return Vec::new();
         }
+        let Some(found) = self.methods.get(name) else {
+            return Vec::new();
+        };
+        let found: Vec<usize> = found
+            .iter()
+            .copied()
+            .filter(|&i| self.params[i] == args)
+            .collect();
+        if found.len() <= MAX_METHOD_CANDIDATES {
+            found
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `x.name()` on a receiver of type `ty` (a path as written in `module`):
+    /// the type's own methods, the provided methods of the crate's traits if
+    /// it has none of that name, nothing for a type of another crate or std.
+    fn resolve_typed(&self, module: &[String], ty: &[String], name: &str) -> Vec<usize> {
+        if let [single] = ty
+            && let Some(target) = self.alias(module, single)
+        {
+            // `use crate::svc::Service as Svc;` then `s: Svc`.
+            if self.foreign(module, ty) {
+                return Vec::new();
+            }
+            return match target.last() {
+                Some(last) if self.types.contains(last) => self.typed_methods(last, name),
+                _ => Vec::new(),
+            };
+        }
+        let Some(last) = ty.last() else {
+            return Vec::new();
+        };
+        if !self.types.contains(last) || self.foreign(module, ty) {
+            return Vec::new();
+        }
+        self.typed_methods(last, name)
+    }
+
+    /// The methods `name` of the crate type `last`, or the provided methods
+    /// of the crate's traits with that name.
+    fn typed_methods(&self, last: &str, name: &str) -> Vec<usize> {
+        let own = self.assoc_fns(last, name);
+        if !own.is_empty() {
+            return own;
+        }
         match self.methods.get(name) {
-            Some(found) if found.len() <= MAX_METHOD_CANDIDATES => found.clone(),
-            _ => Vec::new(),
+            Some(found) => {
+                let provided: Vec<usize> = found
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.in_trait[i])
+                    .collect();
+                if provided.len() <= MAX_METHOD_CANDIDATES {
+                    provided
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether a path written in `module` names something of another crate:
+    /// its first segment is neither `crate`/`self`/`super`, nor a module of
+    /// the crate, nor imported from one.
+    fn foreign(&self, module: &[String], path: &[String]) -> bool {
+        let Some(first) = path.first() else {
+            return false;
+        };
+        if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
+            return false;
+        }
+        let local_root = |seg: &str| {
+            matches!(seg, "crate" | "self" | "super")
+                || self.modules.contains(std::slice::from_ref(&seg.to_owned()))
+                || {
+                    let mut rel = module.to_vec();
+                    rel.push(seg.to_owned());
+                    self.modules.contains(&rel)
+                }
+        };
+        if path.len() > 1 {
+            return !local_root(first);
+        }
+        // One segment: imported from where?
+        match self
+            .uses
+            .get(module)
+            .into_iter()
+            .flatten()
+            .find(|(a, _)| *a == Some(first.as_str()))
+        {
+            Some((_, from)) => from.first().is_some_and(|root| !local_root(root)),
+            None => false,
         }
     }
 }

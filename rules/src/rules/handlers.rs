@@ -8,6 +8,8 @@
 //!   axum method routers, actix `.to(f)`, warp filter chains, `service_fn(f)`.
 //!   These are found here and resolved to functions in the crate phase.
 
+use serde::{Deserialize, Serialize};
+
 use crate::Settings;
 use crate::syntax::{path_segments, path_to_string};
 
@@ -49,8 +51,13 @@ pub fn handler_attribute(attrs: &[syn::Attribute], settings: &Settings) -> Optio
         if configured {
             return Some(format!("`#[{text}]` is in `[handlers] attributes`"));
         }
+        // Bare, actix-web's and rocket's, or a project's own route macro
+        // (`#[my_codegen::post(path = "..")]`) whose last segment is a verb.
+        // (Not `trace`: `#[fastrace::trace]` and the like instrument functions.)
         let route = ROUTE_ATTRIBUTES.contains(&last)
-            && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "actix_web" | "rocket")));
+            && (segs.len() == 1
+                || matches!(first, "actix_web" | "rocket")
+                || matches!(last, "get" | "post" | "put" | "delete" | "patch" | "route"));
         let handler = last == "handler"
             && (segs.len() == 1 || (segs.len() == 2 && matches!(first, "poem" | "salvo")));
         (route || handler).then(|| format!("`#[{text}]` route attribute"))
@@ -105,6 +112,93 @@ pub struct Found<'a> {
     pub handler: HandlerExpr<'a>,
     /// Only counts if the file imports this crate.
     pub needs_crate: Option<&'static str>,
+    /// A handler, or middleware (`from_fn(f)`, `wrap_fn(..)`).
+    pub entry: EntryKind,
+}
+
+/// What kind of request entry point a function is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryKind {
+    /// A route handler.
+    #[default]
+    Handler,
+    /// An extractor impl (`FromRequestParts`, `FromRequest`).
+    Extractor,
+    /// A middleware function or `Service::call` of a middleware.
+    Middleware,
+    /// A GraphQL resolver (`#[Object]`, `#[graphql_object]`).
+    Resolver,
+    /// A hyper/tower `Service<Request<..>>` impl.
+    Service,
+}
+
+impl EntryKind {
+    /// How messages name it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            EntryKind::Handler => "handler",
+            EntryKind::Extractor => "extractor",
+            EntryKind::Middleware => "middleware",
+            EntryKind::Resolver => "GraphQL resolver",
+            EntryKind::Service => "service",
+        }
+    }
+}
+
+/// Whether an `impl` makes its method `method` a request entry point:
+/// `impl FromRequestParts<S> for T` (axum), `impl FromRequest for T` (axum,
+/// actix-web, rocket), `impl Service<ServiceRequest> for M` (actix-web
+/// middleware), `impl Service<Request<B>> for S` (hyper, tower), and the
+/// methods of GraphQL object impls (`#[Object]`, `#[ComplexObject]`,
+/// `#[Subscription]` of async-graphql, `#[graphql_object]` of juniper).
+pub fn impl_entry(imp: &syn::ItemImpl, method: &syn::Ident) -> Option<(EntryKind, String)> {
+    if let Some((path, _)) = &imp.trait_ {
+        let last = path.segments.last()?;
+        let name = last.ident.to_string();
+        match name.as_str() {
+            "FromRequestParts"
+            | "FromRequest"
+            | "OptionalFromRequestParts"
+            | "OptionalFromRequest"
+                if method == "from_request_parts" || method == "from_request" =>
+            {
+                return Some((EntryKind::Extractor, format!("`impl {name}`")));
+            }
+            "Service" if method == "call" => {
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let arg = args.args.first()?;
+                let syn::GenericArgument::Type(syn::Type::Path(p)) = arg else {
+                    return None;
+                };
+                let ty = p.path.segments.last()?.ident.to_string();
+                return match ty.as_str() {
+                    "ServiceRequest" => Some((
+                        EntryKind::Middleware,
+                        "`impl Service<ServiceRequest>`".to_owned(),
+                    )),
+                    "Request" => Some((EntryKind::Service, "`impl Service<Request>`".to_owned())),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
+    imp.attrs.iter().find_map(|a| {
+        let segs = path_segments(a.path());
+        let last = segs.last()?.as_str();
+        matches!(
+            last,
+            "Object" | "ComplexObject" | "Subscription" | "graphql_object" | "graphql_subscription"
+        )
+        .then(|| {
+            (
+                EntryKind::Resolver,
+                format!("`#[{}]` impl", segs.join("::")),
+            )
+        })
+    })
 }
 
 /// The handlers an expression registers directly (not those of its
@@ -126,14 +220,21 @@ pub fn registrations<'e>(expr: &'e syn::Expr, method: Option<&str>) -> Vec<Found
     let mut out = Vec::new();
     match expr {
         syn::Expr::MethodCall(m) => match method.unwrap_or_default() {
-            "route" if matches!(m.args.len(), 1 | 2) => {
+            "route" | "api_route" if matches!(m.args.len(), 1 | 2) => {
                 if let Some(arg) = m.args.last() {
                     method_routers(arg, &mut out);
                 }
             }
-            "fallback" | "default_service" if m.args.len() == 1 => {
+            "api_route_with" if m.args.len() == 3 => method_routers(&m.args[1], &mut out),
+            "route_service" | "nest_service" if m.args.len() == 2 => {
+                direct(&m.args[1], None, &mut out);
+            }
+            "fallback" | "default_service" | "fallback_service" if m.args.len() == 1 => {
                 direct(&m.args[0], None, &mut out);
                 method_routers(&m.args[0], &mut out);
+            }
+            "wrap_fn" if m.args.len() == 1 => {
+                direct_kind(&m.args[0], None, EntryKind::Middleware, &mut out);
             }
             "to" if m.args.len() == 1 => {
                 let needs = if chain_mentions(&m.receiver, "web") {
@@ -148,14 +249,26 @@ pub fn registrations<'e>(expr: &'e syn::Expr, method: Option<&str>) -> Vec<Found
             }
             _ => {}
         },
-        syn::Expr::Call(c) if c.args.len() == 1 => {
-            if let syn::Expr::Path(p) = &*c.func
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "service_fn")
-            {
+        syn::Expr::Call(c) if !c.args.is_empty() => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return out;
+            };
+            let Some(last) = p.path.segments.last() else {
+                return out;
+            };
+            let f = &last.ident;
+            if f == "service_fn" && c.args.len() == 1 {
                 direct(&c.args[0], None, &mut out);
+            } else if f == "from_fn"
+                || f == "from_fn_with_state"
+                || f == "map_request"
+                || f == "map_request_with_state"
+                || f == "map_response"
+                || f == "map_response_with_state"
+            {
+                if let Some(arg) = c.args.last() {
+                    direct_kind(arg, None, EntryKind::Middleware, &mut out);
+                }
             }
         }
         _ => {}
@@ -163,41 +276,80 @@ pub fn registrations<'e>(expr: &'e syn::Expr, method: Option<&str>) -> Vec<Found
     out
 }
 
-/// A handler passed as is: a path or a closure.
+/// A handler passed as is: a path or a closure, or one wrapped in
+/// `h.layer(..)`, `h.with_state(..)`, `h.into_service()`.
 fn direct<'a>(expr: &'a syn::Expr, needs_crate: Option<&'static str>, out: &mut Vec<Found<'a>>) {
+    direct_kind(expr, needs_crate, EntryKind::Handler, out);
+}
+
+fn direct_kind<'a>(
+    expr: &'a syn::Expr,
+    needs_crate: Option<&'static str>,
+    entry: EntryKind,
+    out: &mut Vec<Found<'a>>,
+) {
     let handler = match expr {
         syn::Expr::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
             HandlerExpr::Path(&p.path)
         }
         syn::Expr::Closure(c) => HandlerExpr::Closure(c),
-        syn::Expr::Paren(p) => return direct(&p.expr, needs_crate, out),
+        syn::Expr::Paren(p) => return direct_kind(&p.expr, needs_crate, entry, out),
+        syn::Expr::MethodCall(m)
+            if m.method == "layer"
+                || m.method == "with_state"
+                || m.method == "into_service"
+                || m.method == "route_layer" =>
+        {
+            return direct_kind(&m.receiver, needs_crate, entry, out);
+        }
         _ => return,
     };
     out.push(Found {
         handler,
         needs_crate,
+        entry,
     });
 }
 
+/// The handler argument of a method router named `name`: the last argument
+/// of `get(f)`, `on(filter, f)`, `get_service(svc)`; the first of aide's
+/// `get_with(f, docs)`.
+fn router_arg<'a>(
+    name: &syn::Ident,
+    args: &'a syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
+) -> Option<&'a syn::Expr> {
+    let name = name.to_string();
+    if METHOD_ROUTERS.contains(&name.as_str()) {
+        return args.last();
+    }
+    let base = name
+        .strip_suffix("_service")
+        .or_else(|| name.strip_suffix("_with"))?;
+    if !METHOD_ROUTERS.contains(&base) || base == "to" {
+        return None;
+    }
+    if name.ends_with("_with") {
+        args.first()
+    } else {
+        args.last()
+    }
+}
+
 /// The handlers of a method-router chain: `get(f).post(g)`,
-/// `axum::routing::on(filter, f)`, `web::get().to(f)`.
+/// `axum::routing::on(filter, f)`, `web::get().to(f)`, `get_service(svc)`,
+/// aide's `get_with(f, docs)`.
 fn method_routers<'a>(expr: &'a syn::Expr, out: &mut Vec<Found<'a>>) {
     match expr {
         syn::Expr::Call(c) => {
             if let syn::Expr::Path(p) = &*c.func
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| METHOD_ROUTERS.contains(&s.ident.to_string().as_str()))
-                && let Some(arg) = c.args.last()
+                && let Some(last) = p.path.segments.last()
+                && let Some(arg) = router_arg(&last.ident, &c.args)
             {
                 direct(arg, None, out);
             }
         }
         syn::Expr::MethodCall(m) => {
-            if METHOD_ROUTERS.contains(&m.method.to_string().as_str())
-                && let Some(arg) = m.args.last()
-            {
+            if let Some(arg) = router_arg(&m.method, &m.args) {
                 direct(arg, None, out);
             }
             method_routers(&m.receiver, out);

@@ -7,6 +7,7 @@ pub mod error_facts;
 pub mod error_variant_erased;
 pub mod handlers;
 pub mod meta;
+pub mod panic_exempt;
 pub mod panic_facts;
 pub mod panic_reachable_from_handler;
 pub mod security;

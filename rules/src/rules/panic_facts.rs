@@ -12,6 +12,7 @@ use syn::punctuated::Punctuated;
 
 use super::call_graph::COMMON_METHODS;
 use super::handlers;
+use super::panic_exempt::{self as exempt, Scratch};
 use crate::syntax::{last_segment, path_segments};
 use crate::{Ctx, Out, Rule, RuleMeta, Span, declare_rule};
 
@@ -84,6 +85,12 @@ impl Rule for PanicFactsCollector {
         }
     }
 
+    fn check_local(&self, cx: &Ctx<'_>, local: &syn::Local, out: &mut Out) {
+        if !cx.in_test() {
+            record_local(local, out);
+        }
+    }
+
     fn check_macro(&self, cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
         if !cx.in_test() {
             record_macro(cx, mac, out);
@@ -104,6 +111,11 @@ pub struct PanicFacts {
     pub module_allows: Vec<(Vec<String>, Vec<String>)>,
     /// Clippy lints allowed for the whole file (`#![allow(clippy::..)]`).
     pub file_allows: Vec<String>,
+    /// Named fields of structs: (struct, field, type path as written).
+    pub fields: Vec<(String, String, Vec<String>)>,
+    /// The walk's own state: guards, spawned regions, local types.
+    #[serde(skip)]
+    pub scratch: Scratch,
 }
 
 /// A function, method or registered closure.
@@ -127,6 +139,15 @@ pub struct FnFact {
     /// A method of `impl Trait for T` taking `Request<..>`: a tonic handler if
     /// the file imports tonic.
     pub tonic_request: bool,
+    /// What kind of entry point `handler` makes it.
+    pub entry: handlers::EntryKind,
+    /// Parameters besides `self`.
+    pub params: usize,
+    /// Defined inside a function body (an `impl` or `fn` nested in a `fn`):
+    /// never the target of a call resolved by name.
+    pub nested: bool,
+    /// A provided method of a trait.
+    pub in_trait: bool,
     pub name_span: Span,
     /// The whole item (or closure): sites inside it belong to it unless a
     /// later, inner function contains them.
@@ -157,8 +178,29 @@ pub struct CallSite {
 pub enum Callee {
     /// `f()`, `billing::charge()`, `Service::compute()`, `Self::new()`.
     Path(Vec<String>),
-    /// `x.compute()`; `on_self` when the receiver is `self`.
-    Method { name: String, on_self: bool },
+    /// `x.compute(a, b)`: the method, what syntax says of the receiver, and
+    /// the number of arguments.
+    Method {
+        name: String,
+        recv: Recv,
+        args: usize,
+    },
+}
+
+/// What syntax says about a method call's receiver.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Recv {
+    /// Anything else.
+    Unknown,
+    /// `self`.
+    SelfValue,
+    /// A parameter or local with a declared or evident type (the type's path
+    /// as written: `Svc`, `crate::a::Svc`, `jwt_simple::HS256Key`).
+    Typed(Vec<String>),
+    /// `self.field`.
+    SelfField(String),
+    /// A constant or static imported from this path (`URL_SAFE_NO_PAD`).
+    Constant(String),
 }
 
 /// One imported name (`use a::b as c` -> alias `c`, path `a::b`) or glob
@@ -180,12 +222,23 @@ pub struct Registration {
     pub span: Span,
     /// Only a registration if the file imports this crate (`warp`, `actix_web`).
     pub needs_crate: Option<String>,
+    /// A handler or middleware.
+    pub entry: handlers::EntryKind,
 }
 
 impl PanicFacts {
     /// The innermost recorded function containing `span`.
     fn fn_at(&mut self, span: Span) -> Option<&mut FnFact> {
         self.fns.iter_mut().rev().find(|f| contains(f.body, span))
+    }
+
+    /// The extent of the innermost recorded function containing `span`.
+    fn body_at(&self, span: Span) -> Option<Span> {
+        self.fns
+            .iter()
+            .rev()
+            .find(|f| contains(f.body, span))
+            .map(|f| f.body)
     }
 
     /// Whether the file imports the crate `name` anywhere.
@@ -210,14 +263,35 @@ fn record_file(file: &syn::File, out: &mut Out) {
 fn record_item(cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
     let facts = &mut out.facts.panic;
     match item {
-        syn::Item::Fn(f) => facts.fns.push(FnFact {
-            name: f.sig.ident.to_string(),
-            inline_modules: cx.inline_modules().to_vec(),
-            handler: handlers::handler_attribute(&f.attrs, cx.settings),
-            name_span: Span::of(&f.sig.ident),
-            body: fn_extent(&f.sig, &f.block),
-            ..FnFact::default()
-        }),
+        syn::Item::Fn(f) => {
+            let body = fn_extent(&f.sig, &f.block);
+            record_params(&mut facts.scratch, body, &f.sig);
+            facts.fns.push(FnFact {
+                name: f.sig.ident.to_string(),
+                inline_modules: cx.inline_modules().to_vec(),
+                handler: handlers::handler_attribute(&f.attrs, cx.settings),
+                name_span: Span::of(&f.sig.ident),
+                body,
+                params: f.sig.inputs.len(),
+                nested: !cx.fns().is_empty(),
+                ..FnFact::default()
+            });
+        }
+        syn::Item::Struct(st) => {
+            if let syn::Fields::Named(named) = &st.fields {
+                for field in &named.named {
+                    if let (Some(id), Some(ty)) = (&field.ident, type_path(&field.ty))
+                        // `repo: R` with `R: Repo`: resolved by name.
+                        && !matches!(ty.as_slice(), [one]
+                            if st.generics.type_params().any(|p| p.ident == one))
+                    {
+                        facts
+                            .fields
+                            .push((st.ident.to_string(), id.to_string(), ty));
+                    }
+                }
+            }
+        }
         syn::Item::Use(u) => {
             let mut prefix = Vec::new();
             flatten_use(&u.tree, &mut prefix, &mut |alias, path| {
@@ -254,10 +328,20 @@ fn record_impl_item(cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
     let (syn::ImplItem::Fn(f), Some(imp)) = (item, cx.current_impl()) else {
         return;
     };
-    let handler = handlers::handler_attribute(&f.attrs, cx.settings).or_else(|| {
-        handlers::tonic_impl(imp).then(|| "a method of a `#[tonic::async_trait]` impl".to_owned())
-    });
+    let mut entry = handlers::EntryKind::Handler;
+    let handler = handlers::handler_attribute(&f.attrs, cx.settings)
+        .or_else(|| {
+            handlers::tonic_impl(imp)
+                .then(|| "a method of a `#[tonic::async_trait]` impl".to_owned())
+        })
+        .or_else(|| {
+            let (kind, why) = handlers::impl_entry(imp, &f.sig.ident)?;
+            entry = kind;
+            Some(why)
+        });
     let tonic_request = imp.trait_.is_some() && handlers::takes_request(&f.sig);
+    let body = fn_extent(&f.sig, &f.block);
+    record_params(&mut out.facts.panic.scratch, body, &f.sig);
     out.facts.panic.fns.push(FnFact {
         name: f.sig.ident.to_string(),
         inline_modules: cx.inline_modules().to_vec(),
@@ -266,8 +350,11 @@ fn record_impl_item(cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
         has_self: f.sig.receiver().is_some(),
         handler,
         tonic_request,
+        entry,
         name_span: Span::of(&f.sig.ident),
-        body: fn_extent(&f.sig, &f.block),
+        body,
+        params: f.sig.inputs.len() - usize::from(f.sig.receiver().is_some()),
+        nested: !cx.fns().is_empty(),
         ..FnFact::default()
     });
 }
@@ -284,6 +371,9 @@ fn record_trait_item(cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
         inline_modules: cx.inline_modules().to_vec(),
         self_ty: Some(tr.ident.to_string()),
         has_self: f.sig.receiver().is_some(),
+        params: f.sig.inputs.len() - usize::from(f.sig.receiver().is_some()),
+        nested: !cx.fns().is_empty(),
+        in_trait: true,
         name_span: Span::of(&f.sig.ident),
         body: f
             .default
@@ -309,6 +399,26 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
         record_registration(cx, found, out);
     }
     match expr {
+        syn::Expr::If(i) => {
+            let at = Span::from(i.if_token.span);
+            let end = out.facts.panic.body_at(at);
+            exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
+        }
+        syn::Expr::Binary(_) => exempt::record_guards(&mut out.facts.panic.scratch, expr, None),
+        syn::Expr::Assign(a) => {
+            let at = Span::of(&a.eq_token);
+            let end = out.facts.panic.body_at(at);
+            exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
+        }
+        _ => {}
+    }
+    if !cx.settings.unwrap_in_handler.follow_spawned
+        && let Some(arg) = exempt::spawned_arg(expr)
+    {
+        let region = exempt::extent(arg);
+        out.facts.panic.scratch.spawned.push(region);
+    }
+    match expr {
         syn::Expr::MethodCall(m) => {
             let name = method.unwrap_or_default();
             let span = Span::of(&m.method);
@@ -316,13 +426,20 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 .iter()
                 .find(|(n, arity, _)| *n == name && *arity == m.args.len())
             {
+                if exempt::exempt(cx, &out.facts.panic.scratch, m, span)
+                    || (!cx.settings.unwrap_in_handler.documented
+                        && exempt::documented(&mut out.facts.panic.scratch, cx.source, span))
+                {
+                    return;
+                }
                 let what = format!("`.{name}()`");
                 record_panic(cx, out, span, what, &[lint]);
             } else {
-                let on_self = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"));
-                // Never resolved on other receivers: not worth keeping.
-                if on_self || !COMMON_METHODS.contains(&name.as_str()) {
-                    record_call(out, span, Callee::Method { name, on_self });
+                let recv = receiver(&out.facts.panic.scratch, &m.receiver, span);
+                // Never resolved on unknown receivers: not worth keeping.
+                if recv != Recv::Unknown || !COMMON_METHODS.contains(&name.as_str()) {
+                    let args = m.args.len();
+                    record_call(out, span, Callee::Method { name, recv, args });
                 }
             }
         }
@@ -353,6 +470,29 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
 }
 
 fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
+    // utoipa_axum's `routes!(a, b)` (and rocket's `routes![..]`): each name
+    // is a handler.
+    if mac
+        .path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "routes")
+        && let Some(args) = crate::syntax::macro_args(mac)
+    {
+        for arg in &args {
+            if let syn::Expr::Path(p) = arg {
+                out.facts.panic.registrations.push(Registration {
+                    inline_modules: cx.inline_modules().to_vec(),
+                    self_ty: cx.current_impl().and_then(|i| type_name(&i.self_ty)),
+                    path: path_segments(&p.path),
+                    span: Span::of(&p.path),
+                    needs_crate: None,
+                    entry: handlers::EntryKind::Handler,
+                });
+            }
+        }
+        return;
+    }
     let segs = path_segments(&mac.path);
     let (name, std_path) = match segs.as_slice() {
         [name] => (name.as_str(), true),
@@ -364,7 +504,8 @@ fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
     }
     let lints: &[&str] = match name {
         "panic" => &["panic"],
-        "unreachable" => &["unreachable", "panic"],
+        "unreachable" if cx.settings.unwrap_in_handler.unreachable => &["unreachable", "panic"],
+        "unreachable" => return,
         "todo" => &["todo", "panic"],
         "unimplemented" => &["unimplemented", "panic"],
         "assert" | "assert_eq" | "assert_ne" if cx.settings.unwrap_in_handler.asserts => &[],
@@ -375,6 +516,9 @@ fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
 }
 
 fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[&str]) {
+    if out.facts.panic.scratch.in_spawned(span) {
+        return;
+    }
     let clippy_allowed = is_clippy_allowed(cx, &out.facts.panic, lints);
     if let Some(f) = out.facts.panic.fn_at(span) {
         f.panics.push(PanicSite {
@@ -386,6 +530,9 @@ fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[
 }
 
 fn record_call(out: &mut Out, span: Span, callee: Callee) {
+    if out.facts.panic.scratch.in_spawned(span) {
+        return;
+    }
     if let Some(f) = out.facts.panic.fn_at(span) {
         f.calls.push(CallSite { span, callee });
     }
@@ -400,6 +547,7 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
             path: path_segments(path),
             span: Span::of(path),
             needs_crate: found.needs_crate.map(str::to_owned),
+            entry: found.entry,
         }),
         handlers::HandlerExpr::Closure(closure) => {
             let body = Span::of(closure);
@@ -414,6 +562,7 @@ fn record_registration(cx: &Ctx<'_>, found: handlers::Found<'_>, out: &mut Out) 
                 inline_modules: cx.inline_modules().to_vec(),
                 closure: true,
                 handler: Some("a registered closure".to_owned()),
+                entry: found.entry,
                 name_span: Span::of(&closure.inputs_begin),
                 body,
                 ..FnFact::default()
@@ -509,5 +658,182 @@ fn flatten_use(
                 flatten_use(t, prefix, f);
             }
         }
+    }
+}
+
+/// Records the types of a function's parameters for the walk of its body:
+/// `x: T`, `x: &T`, `State(x): State<T>`, `Json(x): Json<T>`.
+///
+/// A parameter typed by a generic parameter (`r: R` with `R: Repo`) gets no
+/// type: its calls resolve by name, like a trait object's.
+fn record_params(scratch: &mut Scratch, body: Span, sig: &syn::Signature) {
+    let generic = |ty: &[String]| match ty {
+        [one] => sig.generics.type_params().any(|p| p.ident == one),
+        _ => false,
+    };
+    for arg in &sig.inputs {
+        let syn::FnArg::Typed(t) = arg else {
+            continue;
+        };
+        match &*t.pat {
+            syn::Pat::Ident(id) => {
+                if let Some(ty) = type_path(&t.ty)
+                    && !generic(&ty)
+                {
+                    scratch.add_local(body, id.ident.to_string(), ty);
+                }
+            }
+            syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => {
+                if let Some(syn::Pat::Ident(id)) = ts.elems.first()
+                    && let Some(inner) = generic_arg(&t.ty)
+                    && let Some(ty) = type_path(inner)
+                    && !generic(&ty)
+                {
+                    scratch.add_local(body, id.ident.to_string(), ty);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The single generic type argument of a path type: `State<T>` -> `T`.
+fn generic_arg(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = strip_ty(ty) else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(a) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    let mut types = a.args.iter().filter_map(|g| match g {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let first = types.next()?;
+    types.next().is_none().then_some(first)
+}
+
+fn strip_ty(ty: &syn::Type) -> &syn::Type {
+    match ty {
+        syn::Type::Reference(r) => strip_ty(&r.elem),
+        syn::Type::Paren(p) => strip_ty(&p.elem),
+        syn::Type::Group(g) => strip_ty(&g.elem),
+        _ => ty,
+    }
+}
+
+/// A type's path as written, through references and the smart pointers a
+/// method call sees through (`&Arc<crate::Svc>` -> `crate::Svc`).
+pub fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    let syn::Type::Path(p) = strip_ty(ty) else {
+        return None;
+    };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if matches!(
+        last.ident.to_string().as_str(),
+        "Arc" | "Rc" | "Box" | "Data" | "State" | "Extension"
+    ) && let Some(inner) = generic_arg(ty)
+    {
+        return type_path(inner);
+    }
+    Some(path_segments(&p.path))
+}
+
+/// Records the type of `let x: T = ..`, `let x = T::new(..)`,
+/// `let x = T { .. }`, `let s = String::new()`/`format!(..)`, and
+/// `let h = tokio::spawn(..)`.
+fn record_local(local: &syn::Local, out: &mut Out) {
+    let facts = &mut out.facts.panic;
+    let (pat, declared) = match &local.pat {
+        syn::Pat::Type(t) => (&*t.pat, type_path(&t.ty)),
+        p => (p, None),
+    };
+    let syn::Pat::Ident(id) = pat else {
+        return;
+    };
+    let at = Span::of(&local.let_token);
+    let Some(scope) = facts.body_at(at) else {
+        return;
+    };
+    let scope = Span::join(at, scope);
+    if let Some(init) = &local.init {
+        exempt::record_join_handle(&mut facts.scratch, scope, local);
+        let ty = declared.or_else(|| init_type(&init.expr));
+        if let Some(ty) = ty {
+            facts.scratch.add_local(scope, id.ident.to_string(), ty);
+        }
+    } else if let Some(ty) = declared {
+        facts.scratch.add_local(scope, id.ident.to_string(), ty);
+    }
+}
+
+/// The type an initializer evidently has.
+fn init_type(expr: &syn::Expr) -> Option<Vec<String>> {
+    match expr {
+        syn::Expr::Try(t) => init_type(&t.expr),
+        syn::Expr::Await(a) => init_type(&a.base),
+        syn::Expr::Paren(p) => init_type(&p.expr),
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let segs = path_segments(&p.path);
+            match segs.as_slice() {
+                [.., ty, _] if ty.starts_with(char::is_uppercase) && ty != "Self" => {
+                    Some(segs[..segs.len() - 1].to_vec())
+                }
+                _ => None,
+            }
+        }
+        syn::Expr::Struct(s) => {
+            let segs = path_segments(&s.path);
+            (segs.last().is_some_and(|l| l != "Self")).then_some(segs)
+        }
+        syn::Expr::Macro(m) if m.mac.path.is_ident("format") => Some(vec!["String".to_owned()]),
+        syn::Expr::MethodCall(m)
+            if (m.method == "to_string" || m.method == "to_owned")
+                && matches!(&*m.receiver, syn::Expr::Lit(_)) =>
+        {
+            Some(vec!["String".to_owned()])
+        }
+        _ => None,
+    }
+}
+
+/// What syntax says of a receiver at `at`.
+fn receiver(scratch: &Scratch, expr: &syn::Expr, at: Span) -> Recv {
+    match expr {
+        syn::Expr::Paren(p) => receiver(scratch, &p.expr, at),
+        syn::Expr::Reference(r) => receiver(scratch, &r.expr, at),
+        syn::Expr::Path(p) if p.qself.is_none() => {
+            if p.path.is_ident("self") {
+                return Recv::SelfValue;
+            }
+            let Some(id) = p.path.get_ident() else {
+                return Recv::Unknown;
+            };
+            let name = id.to_string();
+            if let Some(ty) = scratch.local_type(&name, at) {
+                return Recv::Typed(ty.to_vec());
+            }
+            if name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Recv::Constant(name);
+            }
+            Recv::Unknown
+        }
+        syn::Expr::Field(f) => match (&*f.base, &f.member) {
+            (syn::Expr::Path(p), syn::Member::Named(field)) if p.path.is_ident("self") => {
+                Recv::SelfField(field.to_string())
+            }
+            _ => Recv::Unknown,
+        },
+        _ => Recv::Unknown,
     }
 }

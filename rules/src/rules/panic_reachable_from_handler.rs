@@ -6,37 +6,65 @@ declare_rule! {
     /// ## What it does
     /// Reports the panic sites RG201 looks for (`.unwrap()`, `.expect(..)`,
     /// `.unwrap_err()`, `.expect_err(..)`, their UFCS forms, `panic!`,
-    /// `unreachable!`, `todo!`, `unimplemented!`) inside a crate-local
-    /// function that is not itself a handler but is called, directly or
-    /// through a chain of calls, from a handler of the same crate (handlers as
-    /// defined by RG201).
+    /// `todo!`, `unimplemented!`, with RG201's exemptions and options) inside
+    /// a crate-local function that is not itself an entry point but is
+    /// called, directly or through a chain of calls, from a request entry
+    /// point of the same crate (handlers, extractors, middleware, GraphQL
+    /// resolvers and services as defined by RG201).
     ///
-    /// The finding sits on the panic site, once, however many handlers reach
-    /// it; the message names one handler (the one with the shortest chain,
-    /// ties broken by file and position) and the functions on the way, and
-    /// each call on the chain is a related location and a step of the
-    /// finding's code flow (SARIF `codeFlows`).
+    /// The finding sits on the panic site, once, however many entry points
+    /// reach it; the message names one entry point (the one with the shortest
+    /// chain, ties broken by file and position) and every function on the
+    /// way, each with its module path (`` reachable from handler
+    /// `routes::users::create` via `billing::charge` ``), and each call on
+    /// the chain is a related location and a step of the finding's code flow
+    /// (SARIF `codeFlows`).
     ///
-    /// Calls are resolved inside the crate by path and name, without types:
+    /// Calls are resolved inside the crate by path, name and what syntax says
+    /// of the receiver, never with inferred types:
     /// - `f()`, `billing::charge()`, `crate::a::f()`, `self::f()`,
     ///   `super::f()` through the module tree (`mod`, `#[path]`), `use`
-    ///   imports, renames, globs and `pub use` re-exports;
+    ///   imports, renames, globs and `pub use` re-exports (also glob
+    ///   re-exports: `pub use login::*`);
     /// - `Type::f()` and `Self::f()` to the associated functions of every
     ///   `impl` of a type named `Type` (types are known by name only);
+    /// - `Type::f(..)` with `Type` imported from another crate to the
+    ///   crate's own `impl`s for that type name (`GraphQLRequest::from(x)`
+    ///   and `impl From<X> for GraphQLRequest` here);
     /// - `self.f()` to the caller's own `impl` type first;
-    /// - any other method call `x.f()` (such as `self.svc.f()`) to every
-    ///   crate-local method named `f`, but only when there are at most 3 of
-    ///   them (more is too likely a guess), and never for names std types use
-    ///   everywhere (`get`, `insert`, `new`, `len`, `iter`, `clone`, `send`,
-    ///   ...) unless the receiver is `self`.
+    /// - `x.f()` where `x` is a parameter with a declared type (`x: Svc`,
+    ///   `x: &Arc<Svc>`, `State(x): State<Svc>`, `web::Data<Svc>`), a `let`
+    ///   with a declared type, or a `let` initialised by a constructor call
+    ///   or struct literal (`let r = Repo::new()`, `Repo { .. }`): to that
+    ///   type's methods (or the provided methods of the crate's traits of
+    ///   that name; a parameter or field typed by a generic parameter
+    ///   `R: Repo` resolves by name, see below); nothing when the type is not
+    ///   one the crate implements
+    ///   methods for, or is a path into another crate
+    ///   (`jwt_simple::HS256Key`, or imported from one);
+    /// - `self.field.f()` likewise, with the field's declared type;
+    /// - `CONSTANT.f()` on a constant imported from another crate
+    ///   (`URL_SAFE_NO_PAD.encode(..)`): nothing;
+    /// - any other `x.f(..)` to every crate-local method named `f` that takes
+    ///   as many arguments, but only when there are at most 3 of them (more is
+    ///   too likely a guess), and never for names std types use everywhere
+    ///   (`get`, `insert`, `new`, `len`, `iter`, `clone`, `send`, ...).
     ///
-    /// Not followed: calls into other crates (a path through a module the
-    /// crate does not have, such as `payments::charge` from a dependency),
-    /// macro bodies (macros are never expanded, only comma-separated macro
-    /// arguments are read), trait objects and generic calls beyond the
-    /// by-name rule above, and closures or function pointers passed around as
-    /// values. Functions only called from tests are never reached: test code
-    /// is neither a handler nor a callee.
+    /// Functions and `impl`s defined inside a function body are never the
+    /// target of a call resolved by path or name. Calls inside closures and
+    /// async blocks handed to `tokio::spawn`, `spawn_blocking` or
+    /// `thread::spawn` are not followed (option `follow-spawned`, see RG201);
+    /// calls inside the arms of `select!` are.
+    ///
+    /// Not followed: calls into other crates, including the other members of
+    /// the workspace (a path through a module the crate does not have, such as
+    /// `payments::charge` from a dependency), macro bodies other than
+    /// comma-separated arguments and `select!` arms (macros are never
+    /// expanded), trait objects and generic calls beyond the by-name rule
+    /// above, closures and function pointers passed around as values, and
+    /// `From`/`Into` conversions (`x.into()`). Functions only called from
+    /// tests are never reached: test code is neither an entry point nor a
+    /// callee.
     ///
     /// ## Why is this bad?
     /// Moving an `unwrap` out of the handler into a helper does not make it
@@ -64,8 +92,10 @@ declare_rule! {
     ///
     /// ## Options
     /// The options of RG201 apply: `[handlers]` decides what a handler is,
-    /// `[unwrap-in-handler] asserts`, `indexing` and `honor-clippy-allows`
-    /// what a panic site is.
+    /// `[unwrap-in-handler] asserts`, `indexing`, `poisoned-locks`,
+    /// `template-render`, `unreachable`, `documented` and
+    /// `honor-clippy-allows` what a panic site is, and `follow-spawned`
+    /// whether calls in spawned tasks are followed.
     pub struct PanicReachableFromHandler {
         code: "RG202",
         name: "panic-reachable-from-handler",
@@ -122,9 +152,10 @@ impl Rule for PanicReachableFromHandler {
                     continue;
                 }
                 let message = format!(
-                    "{} reachable from handler {} via {}",
+                    "{} reachable from {} {} via {}",
                     site.what,
-                    handler.short(),
+                    analysis.entry[chain[0].0].noun(),
+                    handler.display(),
                     via.join(" -> ")
                 );
                 let mut diag =
@@ -133,7 +164,11 @@ impl Rule for PanicReachableFromHandler {
                 diag.flow.push(label(
                     handler.path(),
                     handler.fact.name_span,
-                    format!("handler {}", handler.short()),
+                    format!(
+                        "{} {}",
+                        analysis.entry[chain[0].0].noun(),
+                        handler.display()
+                    ),
                 ));
                 diag.flow.extend(labels.iter().cloned());
                 diag.flow.push(label(
@@ -212,7 +247,7 @@ pub fn total(x: u64) -> u64 {
         let d = &diags[0];
         assert_eq!(
             d.message,
-            "`.unwrap()` reachable from handler create_order via billing::charge -> pricing::total"
+            "`.unwrap()` reachable from handler `routes::create_order` via `billing::charge` -> `pricing::total`"
         );
         let labels: Vec<(&str, u32)> = d
             .labels
@@ -278,10 +313,13 @@ impl Service {
     fn ambiguous_and_common_method_names_are_not_followed() {
         let src = r#"
 #[get("/")]
-async fn index(x: X) {
+async fn index(y: Foreign) {
+    let x = make();
     x.render();
     x.get(1);
     x.unique();
+    x.unique_with(1);
+    y.unique();
 }
 struct A; struct B; struct C; struct D; struct U;
 impl A { fn render(&self) { panic!() } }
@@ -291,6 +329,7 @@ impl D { fn render(&self) { panic!() } }
 impl U {
     fn get(&self, i: u8) { panic!() }
     fn unique(&self) { panic!() } //~ RG202
+    fn unique_with(&self) { panic!() }
 }
 "#;
         check(&[("src/lib.rs", LIB, src)]);
@@ -311,6 +350,31 @@ mod helpers {
 }
 "#;
         check(&[("src/lib.rs", LIB, src)]);
+    }
+
+    #[test]
+    fn a_crate_that_mixes_a_build_script_with_sources_still_has_handlers() {
+        // Without Cargo information, a directory's files form one crate whose
+        // first file may be `build.rs`: each file's own kind decides.
+        let build = "fn main() { std::env::var(\"OUT_DIR\").unwrap(); }\n";
+        let main = r#"
+mod routes;
+fn main() {}
+"#;
+        let routes = r#"
+#[get("/")]
+pub fn index() -> String {
+    helper()
+}
+fn helper() -> String {
+    std::env::var("HOME").unwrap() //~ RG202
+}
+"#;
+        check(&[
+            ("build.rs", TargetKind::BuildScript, build),
+            ("src/main.rs", TargetKind::Unknown, main),
+            ("src/routes.rs", TargetKind::Unknown, routes),
+        ]);
     }
 
     #[test]

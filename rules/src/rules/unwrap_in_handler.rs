@@ -6,32 +6,110 @@ declare_rule! {
     /// ## What it does
     /// Reports `.unwrap()`, `.expect(..)`, `.unwrap_err()`, `.expect_err(..)`,
     /// their UFCS forms (`Option::unwrap(x)`, `Result::expect(x, ..)`) and the
-    /// `panic!`, `unreachable!`, `todo!` and `unimplemented!` macros written in
-    /// the body of a request handler, including closures and async blocks
-    /// inside it.
+    /// `panic!`, `todo!` and `unimplemented!` macros written in the body of a
+    /// request entry point, including closures, async blocks and the arms of
+    /// `select!` inside it. The message names the entry point with its module
+    /// path and its kind: `` `.unwrap()` in handler `routes::users::create` ``.
     ///
-    /// A function is a handler when, from syntax alone:
-    /// - it has a route attribute: `#[get]`, `#[post]`, `#[put]`, `#[delete]`,
+    /// Request entry points, from syntax alone:
+    /// - a route attribute: `#[get]`, `#[post]`, `#[put]`, `#[delete]`,
     ///   `#[patch]`, `#[head]`, `#[options]`, `#[trace]`, `#[connect]`,
     ///   `#[route]`, `#[routes]`, `#[catch]`, bare or as `actix_web::..` or
-    ///   `rocket::..` (actix-web, rocket), or `#[handler]` (poem, salvo);
-    /// - it is a method of an `impl Trait for T` under `#[tonic::async_trait]`,
-    ///   or one taking `Request<..>` in a file that imports `tonic`;
-    /// - it is registered anywhere in the same crate: in the last argument of
-    ///   the method routers inside `.route(..)` (axum `get(f).post(g)`,
-    ///   `on(filter, f)`, `any(f)`, ...; actix `web::get().to(f)`), in
-    ///   `.fallback(f)` and `.default_service(f)`, in actix `.to(f)` (chain
-    ///   starting at `web::..` or a file importing `actix_web`), in `.map(f)`,
-    ///   `.and_then(f)`, `.then(f)` of a warp filter chain (one that starts at
-    ///   `warp::..` or `path!` or contains `.and(..)`/`.or(..)`, in a file
-    ///   importing `warp`), or in `service_fn(f)` (hyper, lambda_http). The
-    ///   registered name is resolved like a call (see RG202); a closure
-    ///   registered this way is itself a handler;
-    /// - it is named by `[handlers]` configuration.
+    ///   `rocket::..`; a project's own route macro whose last segment is
+    ///   `get`, `post`, `put`, `delete`, `patch` or `route`
+    ///   (`#[my_codegen::post(path = "..")]`; not `#[fastrace::trace]`); poem's and
+    ///   salvo's `#[handler]`;
+    /// - a method of an `impl Trait for T` under `#[tonic::async_trait]`, or
+    ///   one taking `Request<..>` in a file that imports `tonic`;
+    /// - a registration anywhere in the same crate: the handler argument of
+    ///   the method routers inside `.route(..)` and aide's `.api_route(..)` /
+    ///   `.api_route_with(..)` (axum `get(f).post(g)`, `on(filter, f)`,
+    ///   `any(f)`, `get_service(svc)`, `post_service(f.with_state(s))`, aide
+    ///   `get_with(f, docs)`; actix `web::get().to(f)`), `.route_service(p, f)`,
+    ///   `.nest_service(p, f)`, `.fallback(f)`, `.fallback_service(f)`,
+    ///   `.default_service(f)`, actix `.to(f)` (chain starting at `web::..` or
+    ///   a file importing `actix_web`), `.map(f)`, `.and_then(f)`, `.then(f)`
+    ///   of a warp filter chain (one that starts at `warp::..` or `path!` or
+    ///   contains `.and(..)`/`.or(..)`, in a file importing `warp`),
+    ///   `service_fn(f)` (hyper, lambda_http), and utoipa_axum's
+    ///   `routes!(a, b)`. A handler wrapped as `f.layer(..)`,
+    ///   `f.route_layer(..)`, `f.with_state(..)` or `f.into_service()` counts.
+    ///   Routers built in one function and `nest`ed or `merge`d in another
+    ///   need nothing more: registrations count wherever they are. The
+    ///   registered name is resolved like a call (see RG202), through `use`
+    ///   imports, globs (`use crate::routes::*`) and `pub use` re-exports
+    ///   (`pub use login::*`); a closure registered this way is itself a
+    ///   handler;
+    /// - middleware: the function or closure in `axum::middleware::from_fn(f)`,
+    ///   `from_fn_with_state(s, f)`, `map_request(f)`, `map_response(f)` (and
+    ///   their `_with_state` forms), actix-web `middleware::from_fn(f)` and
+    ///   `.wrap_fn(|req, srv| ..)`, and `call` of an
+    ///   `impl Service<ServiceRequest>` (an actix-web middleware registered
+    ///   with `.wrap(..)`);
+    /// - extractors: `from_request_parts` / `from_request` of an
+    ///   `impl FromRequestParts<S>`, `impl FromRequest` (axum, actix-web,
+    ///   rocket), `impl OptionalFromRequestParts<S>`;
+    /// - GraphQL resolvers: every method of an `impl` under async-graphql's
+    ///   `#[Object]`, `#[ComplexObject]`, `#[Subscription]` or juniper's
+    ///   `#[graphql_object]`, `#[graphql_subscription]`;
+    /// - services: `call` of an `impl Service<Request<..>>` (hyper, tower);
+    /// - functions named by `[handlers]` configuration.
     ///
-    /// A function that merely takes extractor-like parameters is not a handler.
-    /// Test code never counts: `#[cfg(test)]`, `#[test]`, test, bench and
-    /// example targets, and registrations made in tests.
+    /// A function that merely takes extractor-like parameters is not an entry
+    /// point. Test code never counts: `#[cfg(test)]`, `#[test]`, test, bench
+    /// and example targets, and registrations made in tests.
+    ///
+    /// Not reported, because the call cannot panic on a request (each with the
+    /// option that reports it anyway):
+    /// - poisoned locks: `.lock()`, `.read()`, `.write()` without arguments
+    ///   then `.unwrap()`/`.expect(..)`, and a semaphore's
+    ///   `.acquire().await` / `.acquire_owned().await` (closed only on
+    ///   purpose) (`poisoned-locks`);
+    /// - infallible by construction: `write!`/`writeln!` into a local or
+    ///   parameter of type `String`, `Vec<u8>` or `fmt::Formatter`; `.parse()`
+    ///   and `.try_into()` of a constant (a literal, a `SCREAMING_CASE`
+    ///   constant, `"abc".as_bytes()`, `Duration::hours(24)`);
+    ///   `now().checked_*(constant)` (`Utc::now().checked_add_signed(
+    ///   Duration::hours(24))`); `Type::new`,
+    ///   `parse`, `parse_str`, `from_str`, `from_static`, `from_bytes`,
+    ///   `from_u16`/`u32`/`u64`, `from_utf8`, `try_from`, `from_ymd_opt`,
+    ///   `from_hms_opt`, `try_days`/`hours`/`minutes`/`seconds`/
+    ///   `milliseconds`/`weeks` whose arguments are all literals or constants
+    ///   (`Regex::new(r"..")`, `Url::parse("..")`, `HeaderValue::from_str("..")`,
+    ///   `serde_json::from_str("{}")`); `serde_json::to_string`,
+    ///   `to_string_pretty`, `to_value`, `to_vec`, `to_vec_pretty` (they fail
+    ///   only for maps with non-string keys or a failing hand-written
+    ///   `Serialize`); `.body(..)` of `Response::builder()` whose `.header(..)`
+    ///   steps take constants only (not configurable);
+    /// - compiled templates: `.render()` / `.render(ctx)` (askama, sailfish,
+    ///   a minijinja template) and `get_template("literal")`; a template
+    ///   rendered by name at run time (`hb.render("index", &data)`, tera) is
+    ///   still reported (`template-render`);
+    /// - a task's `JoinHandle.await.unwrap()` (`tokio::spawn(..).await`, a
+    ///   local bound to a spawn call): it re-raises a panic, it is not a new
+    ///   one (not configurable);
+    /// - guarded: the receiver (after `.as_ref()`, `.as_deref()`, `.clone()`,
+    ///   `.as_u64()` and the like) was checked by `is_some()`, `is_ok()`,
+    ///   `is_none()`, `is_err()` or another `is_*()` (`is_u64()` before
+    ///   `as_u64()`) in an enclosing `if`/`else`, on the left of `&&`/`||`, or
+    ///   by an earlier `if .. { return/continue/break/panic }` in the same
+    ///   function (`if x.is_none() || bad { return .. }`, `if let Err(_) = r
+    ///   { return .. }`, `if let Some(e) = r.err() { return .. }`), or
+    ///   assigned `Some(..)`/`Ok(..)` earlier in the function (a later
+    ///   `x = None` is not looked for) (not configurable);
+    /// - documented: a `//` comment on the same line, or just above the
+    ///   statement, that mentions `unwrap` or `expect` or says `cannot fail`,
+    ///   `can't fail`, `never fail(s)`, `infallible`, `always` or `SAFETY`,
+    ///   unless it is a `TODO`/`FIXME`/`XXX`/`HACK` (`documented`);
+    /// - `unreachable!`: the author's statement that the code is dead, like an
+    ///   `assert!` (`unreachable`);
+    /// - closures and async blocks handed to `tokio::spawn`,
+    ///   `tokio::task::spawn`, `spawn_blocking`, `std::thread::spawn` (and
+    ///   `handle.spawn(..)`, `set.spawn(..)`): they run after the response, so
+    ///   a panic kills a task, not the request; calls inside them are not
+    ///   followed either (`follow-spawned`). Tasks on the worker's own local
+    ///   set (`spawn_local`, actix-web's `rt::spawn`) serve the connection (a
+    ///   websocket session, a streamed body) and are followed.
     ///
     /// ## Why is this bad?
     /// A panic in a handler kills the worker task or turns into a bare 500
@@ -65,11 +143,28 @@ declare_rule! {
     /// - `[unwrap-in-handler] asserts = true`: also report `assert!`,
     ///   `assert_eq!` and `assert_ne!`.
     /// - `[unwrap-in-handler] indexing = true`: also report `[]` indexing.
+    /// - `[unwrap-in-handler] poisoned-locks = true`: also report the unwrap
+    ///   of a lock or a semaphore permit.
+    /// - `[unwrap-in-handler] template-render = true`: also report the unwrap
+    ///   of a compiled template's `render` and of `get_template("literal")`.
+    /// - `[unwrap-in-handler] follow-spawned = true`: also look into spawned
+    ///   closures and async blocks, and follow their calls (RG202).
+    /// - `[unwrap-in-handler] unreachable = true`: also report `unreachable!`.
+    /// - `[unwrap-in-handler] documented = true`: also report unwraps a
+    ///   comment justifies.
     /// - `[unwrap-in-handler] honor-clippy-allows = false`: do not treat
     ///   `#[allow(clippy::unwrap_used)]`, `#[expect(clippy::expect_used)]`,
     ///   `#[allow(clippy::panic)]` (and `unreachable`, `todo`,
     ///   `unimplemented`, `indexing_slicing`) on an enclosing function, impl,
     ///   trait, module or file as suppressions (default: they suppress).
+    ///
+    /// ## Not seen
+    /// Handlers registered in another member of the workspace, macro bodies
+    /// other than comma-separated arguments, `select!` arms and the arguments
+    /// of rocket's `uri!(route: ..)` (macros are never expanded), handlers
+    /// passed around as values (`let h = create; get(h)`), GraphQL resolvers
+    /// of `#[derive(SimpleObject)]`-style derives, and invariants a guard
+    /// does not spell out (a value checked in another function).
     pub struct UnwrapInHandler {
         code: "RG201",
         name: "unwrap-in-handler",
@@ -100,7 +195,7 @@ impl Rule for UnwrapInHandler {
         let honor = krate.settings.unwrap_in_handler.honor_clippy_allows;
         for &h in &analysis.handlers {
             let node = &analysis.nodes[h];
-            let name = node.short();
+            let name = node.display();
             for site in &node.fact.panics {
                 if honor && site.clippy_allowed {
                     continue;
@@ -109,20 +204,24 @@ impl Rule for UnwrapInHandler {
                     &Self::META,
                     node.path(),
                     site.span,
-                    format!("{} in handler {name}", site.what),
+                    format!("{} in {} {name}", site.what, analysis.entry[h].noun()),
                 )
                 .with_help(HELP);
                 diag = match analysis.registered_at[h] {
                     Some((path, span)) => diag.with_label(
                         path,
                         span,
-                        format!("{name} is registered as a handler here"),
+                        format!(
+                            "{name} is registered as a {} here",
+                            analysis.entry[h].noun()
+                        ),
                     ),
                     None => diag.with_label(
                         node.path(),
                         node.fact.name_span,
                         format!(
-                            "{name} is a handler: {}",
+                            "{name} is a {}: {}",
+                            analysis.entry[h].noun(),
                             node.fact.handler.as_deref().unwrap_or("configured")
                         ),
                     ),
@@ -243,6 +342,7 @@ mod tests {
                 asserts: true,
                 indexing: true,
                 honor_clippy_allows: false,
+                ..Default::default()
             },
         };
         check(
@@ -313,12 +413,12 @@ async fn index(p: Parser) -> String {
         assert_eq!(
             got,
             [
-                ("src/routes.rs".to_owned(), 39, "RG201", "`.unwrap()` in handler get_order".to_owned()),
+                ("src/routes.rs".to_owned(), 39, "RG201", "`.unwrap()` in handler `routes::get_order`".to_owned()),
                 (
                     "src/routes/billing.rs".to_owned(),
                     19,
                     "RG202",
-                    "`.expect()` reachable from handler create_order via billing::charge -> billing::coupon_discount"
+                    "`.expect()` reachable from handler `routes::create_order` via `routes::billing::charge` -> `routes::billing::coupon_discount`"
                         .to_owned()
                 ),
             ]
