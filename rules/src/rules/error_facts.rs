@@ -21,6 +21,23 @@ pub struct ErrorFacts {
     /// Local names bound by `use anyhow::..` / `use eyre::..` to an opaque
     /// error type or its `Result` alias: (local name, what it is).
     pub opaque_imports: Vec<(String, OpaqueKind)>,
+    /// `map_err(name)` calls with a crate-local function name (RG302 judges
+    /// them in the crate phase, once it knows what `name` does with its
+    /// argument).
+    #[serde(default)]
+    pub map_err_fns: Vec<(String, Span)>,
+    /// Functions of one parameter that throw their argument away (`fn
+    /// to_validation(_: Error) -> ..`): candidates for `map_err_fns`.
+    #[serde(default)]
+    pub discarding_fns: Vec<String>,
+    /// Walk-local state of RG302: the file imports browser bindings
+    /// (`wasm_bindgen`, `web_sys`, ..), whose errors are `JsValue`s.
+    #[serde(skip)]
+    pub browser: bool,
+    /// Walk-local state of RG302: `map_err` calls whose result is swallowed
+    /// (`.ok()`, `.unwrap_or*`, `let _ =`), by the span of `map_err`.
+    #[serde(skip)]
+    pub swallowed: Vec<Span>,
 }
 
 /// An enum definition.
