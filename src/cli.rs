@@ -37,6 +37,19 @@ pub enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// List every file a check would read, with its package, targets, module
+    /// path and zone (business-logic, ffi, test, bench, example,
+    /// build-script, generated, orphan): why a file was or was not reported.
+    Files {
+        /// Files or directories (default: the current directory).
+        paths: Vec<PathBuf>,
+        /// `text` (default) or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Use this configuration file instead of discovering one.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Remove the result cache (`<target dir>/rustgate/`, or `--cache-dir`).
     Clean {
         /// A directory of the workspace (default: the current directory).
@@ -173,6 +186,87 @@ pub fn main() -> ExitCode {
         },
         Command::Rules { format } => list_rules(&format),
         Command::Clean { path, cache_dir } => clean(path, cache_dir),
+        Command::Files {
+            paths,
+            format,
+            config,
+        } => list_files(paths, &format, config),
+    }
+}
+
+/// `rustgate files`: each file's place in the workspace.
+fn list_files(paths: Vec<PathBuf>, format: &str, config: Option<PathBuf>) -> ExitCode {
+    if format != "text" && format != "json" {
+        eprintln!("rustgate: unknown format `{format}` (expected text or json)");
+        return ExitCode::from(2);
+    }
+    let run = match engine::run(&RunOptions {
+        paths,
+        config,
+        ..RunOptions::default()
+    }) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("rustgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let problems: Vec<&rustgate_rules::Diagnostic> = run
+        .active()
+        .filter(|d| matches!(d.rule.code, "RG901" | "RG905"))
+        .collect();
+    let written = if format == "json" {
+        let doc = serde_json::json!({
+            "root": ".",
+            "files": run.files,
+            "summary": {
+                "files": run.files.len(),
+                "orphans": run.files.iter().filter(|f| f.zone == "orphan").count(),
+            },
+            "problems": problems.iter().map(|d| serde_json::json!({
+                "code": d.rule.code,
+                "path": d.primary.path,
+                "line": d.primary.span.start.line,
+                "message": d.message,
+            })).collect::<Vec<_>>(),
+        });
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
+    } else {
+        let mut text = String::new();
+        for f in &run.files {
+            text.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\n",
+                f.path,
+                f.package.as_deref().unwrap_or("-"),
+                if f.targets.is_empty() {
+                    "-".to_owned()
+                } else {
+                    f.targets.join(",")
+                },
+                f.module_path.as_deref().unwrap_or("-"),
+                f.zone
+            ));
+        }
+        for d in &problems {
+            text.push_str(&format!(
+                "{}:{}: {} {}\n",
+                d.primary.path, d.primary.span.start.line, d.rule.code, d.message
+            ));
+        }
+        out.write_all(text.as_bytes())
+    };
+    if written.is_err() {
+        return ExitCode::from(2);
+    }
+    if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
@@ -183,13 +277,11 @@ fn clean(path: Option<PathBuf>, cache_dir: Option<PathBuf>) -> ExitCode {
             let path = path.unwrap_or_else(|| PathBuf::from("."));
             let path = std::fs::canonicalize(&path).unwrap_or(path);
             let workspace = crate::workspace::Workspace::discover(&[path]);
-            match workspace.target_dir {
-                Some(target) => crate::cache::default_dir(&target),
-                None => {
-                    eprintln!("rustgate: no Cargo workspace here, so no cache to remove");
-                    return ExitCode::SUCCESS;
-                }
+            if !workspace.has_cargo() {
+                eprintln!("rustgate: no Cargo workspace here, so no cache to remove");
+                return ExitCode::SUCCESS;
             }
+            crate::cache::default_dir(&crate::engine::target_dir(&workspace.root))
         }
     };
     match crate::cache::clean(&dir) {

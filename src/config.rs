@@ -39,7 +39,19 @@ const DRIVER_KEYS: &[&str] = &[
     "business-logic",
     "coverage",
     "sarif-category",
+    "max-file-size",
+    "max-nesting",
+    "follow-symlinks",
 ];
+
+/// `max-file-size` by default: larger files are RG901, never read whole.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
+/// `max-nesting` by default: the deepest syntax a file may have (see
+/// `nesting.rs`); deeper files are RG901, never parsed.
+pub const DEFAULT_MAX_NESTING: u32 = 1000;
+/// The largest `max-nesting` a configuration may ask for: the parse threads'
+/// stacks are sized for it.
+pub const MAX_MAX_NESTING: u32 = 5000;
 
 /// `[business-logic]`.
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +80,12 @@ pub struct Config {
     pub coverage: Option<toml::Table>,
     /// SARIF `automationDetails.id` (GitHub code scanning category).
     pub sarif_category: Option<String>,
+    /// Files larger than this many bytes are RG901 and never read whole.
+    pub max_file_size: u64,
+    /// Files whose syntax nests deeper than this are RG901 and never parsed.
+    pub max_nesting: u32,
+    /// Follow `.rs` symlinks whose target lies inside the workspace root.
+    pub follow_symlinks: bool,
 }
 
 /// What the command line adds to or overrides in the file.
@@ -79,7 +97,7 @@ pub struct Overrides {
 }
 
 /// Codes that are always on: a gate that could silence them could be walked around.
-pub const ALWAYS_ON: &[&str] = &["RG901", "RG904"];
+pub const ALWAYS_ON: &[&str] = &["RG901", "RG904", "RG905"];
 
 impl Config {
     /// Whether `code` is enabled.
@@ -89,6 +107,11 @@ impl Config {
 
     /// The severity `rule` reports with.
     pub fn severity_of(&self, rule: &RuleMeta) -> Severity {
+        if ALWAYS_ON.contains(&rule.code) {
+            // What rustgate could not read or learn is an error whatever the
+            // configuration says: the gate fails closed.
+            return Severity::Error;
+        }
         self.severity
             .get(rule.code)
             .copied()
@@ -182,6 +205,9 @@ pub fn resolve(
     let mut business = BusinessLogicOptions::default();
     let mut coverage = None;
     let mut sarif_category = None;
+    let mut max_file_size = DEFAULT_MAX_FILE_SIZE;
+    let mut max_nesting = DEFAULT_MAX_NESTING;
+    let mut follow_symlinks = false;
 
     for (key, value) in table {
         let value_err = |e: toml::de::Error| {
@@ -217,6 +243,24 @@ pub fn resolve(
             "sarif-category" => {
                 sarif_category = Some(String::deserialize(value).map_err(value_err)?)
             }
+            "max-file-size" => {
+                let n = i64::deserialize(value).map_err(value_err)?;
+                max_file_size = u64::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| {
+                    err(format!("invalid value for `max-file-size`: {n} (expected a number of bytes above 0)"))
+                })?;
+            }
+            "max-nesting" => {
+                let n = i64::deserialize(value).map_err(value_err)?;
+                max_nesting = u32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=MAX_MAX_NESTING).contains(n))
+                    .ok_or_else(|| {
+                        err(format!(
+                            "invalid value for `max-nesting`: {n} (expected 1 to {MAX_MAX_NESTING})"
+                        ))
+                    })?;
+            }
+            "follow-symlinks" => follow_symlinks = bool::deserialize(value).map_err(value_err)?,
             k if Settings::SECTIONS.contains(&k) => {
                 settings_table.insert(key, value);
             }
@@ -307,6 +351,9 @@ pub fn resolve(
         settings,
         coverage,
         sarif_category,
+        max_file_size,
+        max_nesting,
+        follow_symlinks,
     })
 }
 

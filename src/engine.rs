@@ -9,14 +9,16 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use rustgate_rules::{
-    CrateIndex, Diagnostic, FileFacts, FileInfo, LineCol, Rule, Span, TargetKind, registry,
+    CrateDep, CrateIndex, Diagnostic, FileFacts, FileInfo, LineCol, Rule, Span, TargetKind,
+    registry,
 };
 
 use crate::cache::{self, Cache, CacheMode};
 use crate::config::{self, Config, ConfigError, Overrides};
 use crate::coverage::{self, CoverageError, CoverageSummary, driver::CoverageOverrides};
 use crate::suppress::{self, Malformed, Suppression};
-use crate::workspace::{SourceFile, Workspace};
+use crate::workspace::tree::Trees;
+use crate::workspace::{SourceFile, Workspace, Zone};
 
 /// What the command line asks of a run.
 #[derive(Debug, Default, Clone)]
@@ -37,6 +39,8 @@ pub enum RunError {
     Config(ConfigError),
     /// The coverage gate could not read or use its input.
     Coverage(CoverageError),
+    /// The worker threads could not be started.
+    Threads(String),
 }
 
 impl std::fmt::Display for RunError {
@@ -45,6 +49,7 @@ impl std::fmt::Display for RunError {
             RunError::PathNotFound(p, e) => write!(f, "{}: {e}", p.display()),
             RunError::Config(e) => write!(f, "{e}"),
             RunError::Coverage(e) => write!(f, "{e}"),
+            RunError::Threads(e) => write!(f, "cannot start the worker threads: {e}"),
         }
     }
 }
@@ -70,6 +75,10 @@ pub struct Timings {
     pub cache_store: Duration,
     /// Files whose results came from the cache.
     pub cache_hits: usize,
+    /// Files in no module tree of any target.
+    pub orphans: usize,
+    /// Files checked again after the module trees changed their classification.
+    pub reclassified: usize,
 }
 
 /// The outcome of a run, before rendering.
@@ -88,6 +97,8 @@ pub struct Run {
     pub notices: Vec<String>,
     /// A rule or the checker panicked: exit code 2.
     pub internal_error: bool,
+    /// Every checked file with its place in the workspace (`rustgate files`).
+    pub files: Vec<FileEntry>,
     /// `--diff-base`: only findings touching these lines (by path) gate the run.
     pub gate_lines: Option<crate::coverage::diff::Changes>,
     /// The coverage figures, when coverage was gated.
@@ -109,6 +120,11 @@ impl Run {
     /// Whether `d` may fail the gate: always, unless `--diff-base` limits the
     /// gate to changed lines and neither its lines nor its flow touch one.
     pub fn gates(&self, d: &Diagnostic) -> bool {
+        // A file rustgate could not read or place hides whatever it holds,
+        // changed lines included: that always gates.
+        if matches!(d.rule.code, "RG901" | "RG905") {
+            return true;
+        }
         let Some(changes) = &self.gate_lines else {
             return true;
         };
@@ -120,6 +136,19 @@ impl Run {
         };
         touches(&d.primary) || d.flow.iter().any(|f| touches(&f.location))
     }
+}
+
+/// One checked file's place in the workspace, for `rustgate files`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub package: Option<String>,
+    /// The targets whose module tree holds the file (`lib`, `bin:server`, ...).
+    pub targets: Vec<String>,
+    /// `crate::a::b`, when a module tree reaches the file.
+    pub module_path: Option<String>,
+    pub kind: TargetKind,
+    pub zone: &'static str,
 }
 
 struct FileResult {
@@ -141,8 +170,24 @@ struct FileResult {
     cache_hit: bool,
 }
 
-/// Runs `rustgate check`.
+/// The stack of the threads that parse, walk and drop syntax trees: deep
+/// enough for `max-nesting` at its largest allowed value (see `nesting.rs`),
+/// in debug builds too. Only the pages a deep file touches are ever used.
+const PARSE_STACK: usize = 512 << 20;
+
+/// Runs `rustgate check`. Everything runs on a thread pool with large stacks
+/// (syntax trees are parsed, walked and dropped by recursion).
 pub fn run(options: &RunOptions) -> Result<Run, RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .stack_size(PARSE_STACK)
+        .thread_name(|i| format!("rustgate-{i}"))
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    pool.install(|| run_in_pool(options))
+}
+
+fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     let start = Instant::now();
     let mut paths = Vec::new();
     let inputs = if options.paths.is_empty() {
@@ -153,19 +198,21 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     for p in &inputs {
         paths.push(std::fs::canonicalize(p).map_err(|e| RunError::PathNotFound(p.clone(), e))?);
     }
-    let workspace = Workspace::discover(&paths);
+    let mut workspace = Workspace::discover(&paths);
     let mut notices = Vec::new();
-    if let Some(reason) = &workspace.fallback_reason {
-        notices.push(format!(
-            "no Cargo workspace information ({reason}); checking the directory without package and target kinds"
-        ));
-    }
-    let (source, table) =
-        config::discover(&workspace.root, options.config.as_deref()).map_err(RunError::Config)?;
+    let (source, table) = config::discover(&workspace.config_root, options.config.as_deref())
+        .map_err(RunError::Config)?;
     let config = config::resolve(source, table, &options.overrides).map_err(RunError::Config)?;
     let coverage_config =
         coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
-    let mut files = workspace.files(&paths, &config);
+    let (mut files, walk_notes) = workspace.files(&paths, &config);
+    notices.extend(walk_notes.notes);
+    if !workspace.has_cargo() && workspace.problems.is_empty() {
+        notices.push(
+            "no Cargo.toml found: the files are checked as one crate, without package and target kinds"
+                .to_owned(),
+        );
+    }
     let mut timings = Timings {
         discovery: start.elapsed(),
         ..Timings::default()
@@ -205,6 +252,10 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     );
     results.extend(rest);
     results.sort_by(|a, b| a.info.path.cmp(&b.info.path));
+    // The module trees decide what the walk could only guess: test modules in
+    // files of their own, the target of each file, orphans. Files whose
+    // classification changes are checked again with the right one.
+    let trees = refine(&workspace, &files, &mut results, &config, &rules);
     timings.files_wall = files_start.elapsed();
     timings.threads = rayon::current_num_threads();
     for r in &results {
@@ -214,6 +265,8 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings.other += r.total.saturating_sub(r.read + r.parse + r.rules);
         timings.cache_hits += usize::from(r.cache_hit);
     }
+    let file_entries = file_entries(&workspace, &trees, &results);
+    timings.orphans = file_entries.iter().filter(|f| f.zone == "orphan").count();
 
     // The cache is written while the crate phase runs: both only read the
     // per-file results.
@@ -226,7 +279,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         },
         || {
             let crate_start = Instant::now();
-            let diagnostics = crate_phase(&workspace, &results, &config, &rules);
+            let diagnostics = crate_phase(&workspace, &trees, &results, &config, &rules);
             (diagnostics, crate_start.elapsed())
         },
     );
@@ -245,6 +298,9 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         if d.rule.code == "RG904" {
             internal_error = true;
         }
+        by_file.entry(d.primary.path.clone()).or_default().push(d);
+    }
+    for d in workspace_problems(&workspace, &trees) {
         by_file.entry(d.primary.path.clone()).or_default().push(d);
     }
     let mut diagnostics = Vec::new();
@@ -312,6 +368,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         timings,
         notices,
         internal_error,
+        files: file_entries,
         gate_lines: None,
         coverage: coverage_summary,
     })
@@ -343,7 +400,20 @@ fn cache_dir(mode: &CacheMode, workspace: &Workspace) -> Option<PathBuf> {
     match mode {
         CacheMode::Off => None,
         CacheMode::Dir(dir) => Some(dir.clone()),
-        CacheMode::Default => workspace.target_dir.as_deref().map(cache::default_dir),
+        CacheMode::Default => Some(cache::default_dir(&target_dir(&workspace.root))),
+    }
+}
+
+/// Cargo's target directory as the user set it: `CARGO_TARGET_DIR` from the
+/// environment, else `<workspace root>/target`. Never what a file in the
+/// checked tree (`.cargo/config.toml`) says: the tree must not choose where
+/// rustgate writes or what `rustgate clean` removes.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => std::env::current_dir()
+            .map(|cwd| cwd.join(&dir))
+            .unwrap_or_else(|_| PathBuf::from(dir)),
+        None => root.join("target"),
     }
 }
 
@@ -405,15 +475,29 @@ fn check_one_timed(
     let path = &file.info.path;
     let parse_error = registry::driver("RG901");
     let t = Instant::now();
-    let bytes = match std::fs::read(&file.abs) {
+    let unreadable = |result: &mut FileResult, message: String| {
+        result
+            .diagnostics
+            .push(Diagnostic::new(parse_error, path, at_start(1, 1), message));
+    };
+    if let Some(problem) = &file.problem {
+        unreadable(&mut result, problem.clone());
+        return result;
+    }
+    if file.size > config.max_file_size {
+        unreadable(
+            &mut result,
+            format!(
+                "file too large ({} bytes; `max-file-size` is {}): not read",
+                file.size, config.max_file_size
+            ),
+        );
+        return result;
+    }
+    let bytes = match crate::workspace::read_bounded(&file.abs, config.max_file_size) {
         Ok(b) => b,
         Err(e) => {
-            result.diagnostics.push(Diagnostic::new(
-                parse_error,
-                path,
-                at_start(1, 1),
-                format!("cannot read file: {e}"),
-            ));
+            unreadable(&mut result, format!("cannot read file: {e}"));
             return result;
         }
     };
@@ -496,6 +580,21 @@ fn check_bytes(
         }
     };
     result.lines = line_count(&source);
+    if !result.info.generated && crate::workspace::has_generated_marker(&source) {
+        result.info.generated = true;
+    }
+    if let Some(deepest) = crate::nesting::exceeds(&source, config.max_nesting) {
+        result.diagnostics.push(Diagnostic::new(
+            parse_error,
+            path,
+            at_start(deepest.line, 1),
+            format!(
+                "nesting deeper than {} (`max-nesting`): not parsed",
+                config.max_nesting
+            ),
+        ));
+        return;
+    }
     let t = Instant::now();
     let parsed = syn::parse_file(&source);
     result.parse = t.elapsed();
@@ -515,7 +614,7 @@ fn check_bytes(
         Ok(ast) => {
             let t = Instant::now();
             let checked = catch_unwind(AssertUnwindSafe(|| {
-                rustgate_rules::check_file(&file.info, &config.settings, &source, &ast, rules)
+                rustgate_rules::check_file(&result.info, &config.settings, &source, &ast, rules)
             }));
             result.rules = t.elapsed();
             match checked {
@@ -562,11 +661,154 @@ fn check_bytes(
     proc_macro2::extra::invalidate_current_thread_spans();
 }
 
-/// Groups files into crates (Cargo targets, following their module trees;
-/// files no target reaches form one group per package) and runs the
-/// crate-level hooks.
+/// Resolves the module trees and checks again, with the classification the
+/// trees give, every file whose first classification was wrong (a test module
+/// in a file of its own, a file of a binary named like a library file, ...).
+fn refine(
+    workspace: &Workspace,
+    files: &[SourceFile],
+    results: &mut [FileResult],
+    config: &Config,
+    rules: &[&dyn Rule],
+) -> Trees {
+    let trees = {
+        let by_path: HashMap<&str, &FileFacts> = results
+            .iter()
+            .filter_map(|r| r.facts.as_ref().map(|f| (r.info.path.as_str(), f)))
+            .collect();
+        Trees::resolve(workspace, &|p| by_path.get(p).copied())
+    };
+    let by_path: HashMap<&str, &SourceFile> =
+        files.iter().map(|f| (f.info.path.as_str(), f)).collect();
+    let redo: Vec<(usize, SourceFile)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let placement = trees.placement.get(&r.info.path)?;
+            let kind = placement.kind(workspace);
+            let package = Some(workspace.packages[placement.package].name.clone());
+            let info = workspace.info(&r.info.path, package, kind, r.info.generated, config);
+            if info == r.info {
+                return None;
+            }
+            let file = by_path.get(r.info.path.as_str())?;
+            Some((
+                i,
+                SourceFile {
+                    abs: file.abs.clone(),
+                    info,
+                    size: file.size,
+                    problem: None,
+                },
+            ))
+        })
+        .collect();
+    let redone: Vec<(usize, FileResult)> = redo
+        .par_iter()
+        .with_max_len(1)
+        .map(|(i, f)| (*i, check_one(f, config, rules, None)))
+        .collect();
+    for (i, mut r) in redone {
+        // The cache keeps the first classification's result: the trees are
+        // resolved again on every run.
+        r.stored = results[i].stored.take();
+        r.cache_hit = results[i].cache_hit;
+        results[i] = r;
+    }
+    trees
+}
+
+/// Each checked file's place in the workspace.
+fn file_entries(workspace: &Workspace, trees: &Trees, results: &[FileResult]) -> Vec<FileEntry> {
+    results
+        .iter()
+        .map(|r| {
+            let placement = trees.placement.get(&r.info.path);
+            let package = placement
+                .map(|p| p.package)
+                .or_else(|| workspace.package_index(&workspace.root.join(&r.info.path)));
+            let orphan = trees.is_orphan(&r.info.path, package);
+            let zone = if orphan {
+                Zone::Orphan
+            } else if r.info.generated {
+                Zone::Generated
+            } else {
+                match r.info.kind {
+                    TargetKind::Test => Zone::Test,
+                    TargetKind::Bench => Zone::Bench,
+                    TargetKind::Example => Zone::Example,
+                    TargetKind::BuildScript => Zone::BuildScript,
+                    _ if r.info.business_logic => Zone::BusinessLogic,
+                    _ => Zone::Ffi,
+                }
+            };
+            let targets = placement.map_or_else(Vec::new, |p| {
+                p.targets
+                    .iter()
+                    .map(|&t| {
+                        let t = &workspace.packages[p.package].targets[t];
+                        match t.kind {
+                            TargetKind::Lib => "lib".to_owned(),
+                            TargetKind::BuildScript => "build-script".to_owned(),
+                            k => format!("{}:{}", k.as_str(), t.name),
+                        }
+                    })
+                    .collect()
+            });
+            FileEntry {
+                path: r.info.path.clone(),
+                package: r.info.package.clone(),
+                targets,
+                module_path: placement.map(|p| {
+                    std::iter::once("crate")
+                        .chain(p.module_path.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join("::")
+                }),
+                kind: r.info.kind,
+                zone: zone.as_str(),
+            }
+        })
+        .collect()
+}
+
+/// RG905 findings: what the manifests and module trees could not tell.
+fn workspace_problems(workspace: &Workspace, trees: &Trees) -> Vec<Diagnostic> {
+    let meta = registry::driver("RG905");
+    let mut out: Vec<Diagnostic> = workspace
+        .problems
+        .iter()
+        .map(|p| {
+            Diagnostic::new(
+                meta,
+                &p.path.to_string_lossy().replace('\\', "/"),
+                at_start(p.line.max(1), p.column.max(1)),
+                p.message.clone(),
+            )
+        })
+        .collect();
+    for m in trees.missing(workspace) {
+        out.push(Diagnostic::new(
+            meta,
+            &m.declared_in,
+            at_start(m.line.max(1), 1),
+            format!(
+                "`mod {}` names a file that does not exist (looked for {})",
+                m.name,
+                m.candidates.join(" and ")
+            ),
+        ));
+    }
+    out
+}
+
+/// Groups files into crates (one per Cargo target, following its module
+/// tree; outside Cargo, one per folder) and runs the crate-level hooks. Each
+/// crate sees the libraries it depends on inside the workspace. Orphans (files
+/// in no module tree of a package whose trees are complete) belong to no crate.
 fn crate_phase(
     workspace: &Workspace,
+    trees: &Trees,
     results: &[FileResult],
     config: &Config,
     rules: &[&dyn Rule],
@@ -578,61 +820,58 @@ fn crate_phase(
     if parsed.is_empty() || rules.is_empty() {
         return Vec::new();
     }
-    let by_path: HashMap<&str, &FileFacts> =
-        parsed.iter().map(|(i, f)| (i.path.as_str(), *f)).collect();
     let position: HashMap<&str, usize> = parsed
         .iter()
         .enumerate()
         .map(|(n, (i, _))| (i.path.as_str(), n))
         .collect();
     let mut groups: Vec<CrateGroup> = Vec::new();
-    let mut reached: HashMap<&str, ()> = HashMap::new();
-    for package in &workspace.packages {
-        for target in &package.targets {
-            if !by_path.contains_key(target.root.as_str()) {
-                continue;
-            }
-            let tree =
-                rustgate_rules::facts::module_tree(&target.root, &|p| by_path.get(p).copied());
-            let members: Vec<(&FileInfo, &FileFacts)> = tree
-                .iter()
-                .filter_map(|(p, _)| position.get(p.as_str()).map(|&i| parsed[i]))
-                .collect();
-            for (p, _) in &tree {
-                if let Some((k, _)) = by_path.get_key_value(p.as_str()) {
-                    reached.insert(k, ());
-                }
-            }
-            groups.push(CrateGroup {
-                name: format!("{}/{}", package.name, target.name),
-                kind: target.kind,
-                root: Some(target.root.clone()),
-                members,
-            });
-        }
+    // (package, target) -> group index, for dependencies.
+    let mut group_of: HashMap<(usize, usize), usize> = HashMap::new();
+    for (pi, ti, tree) in &trees.targets {
+        let package = &workspace.packages[*pi];
+        let target = &package.targets[*ti];
+        let members: Vec<(&FileInfo, &FileFacts)> = tree
+            .files
+            .iter()
+            .filter_map(|f| position.get(f.path.as_str()).map(|&i| parsed[i]))
+            .collect();
+        group_of.insert((*pi, *ti), groups.len());
+        groups.push(CrateGroup {
+            name: format!("{}/{}", package.name, target.name),
+            kind: target.kind,
+            root: Some(target.root.clone()),
+            members,
+            package: Some(*pi),
+        });
     }
-    // Files no target reaches: one crate per nearest directory with a
-    // Cargo.toml (a vendored or excluded package), else per package.
-    let mut orphans: BTreeMap<String, Vec<(&FileInfo, &FileFacts)>> = BTreeMap::new();
+    // Files no tree reaches in a package whose trees are partial (a run on a
+    // sub-folder), and files outside Cargo: one crate per nearest directory
+    // with a Cargo.toml (else the root), files of tests/, benches/ and
+    // examples/ one crate each.
+    let mut loose: BTreeMap<String, Vec<(&FileInfo, &FileFacts)>> = BTreeMap::new();
     let mut manifests: HashMap<String, bool> = HashMap::new();
     for &(info, facts) in &parsed {
-        if !reached.contains_key(info.path.as_str()) {
-            let dir = nearest_manifest_dir(&workspace.root, &info.path, &mut manifests);
-            // By Cargo's conventions each file under tests/, benches/ and
-            // examples/ is a crate of its own; the rest is the library.
-            let inner = if dir.is_empty() {
-                info.path.as_str()
-            } else {
-                &info.path[dir.len() + 1..]
-            };
-            let key = match inner.split_once('/') {
-                Some(("tests" | "benches" | "examples", _)) => format!("{dir}\u{0}{}", info.path),
-                _ => dir,
-            };
-            orphans.entry(key).or_default().push((info, facts));
+        if trees.placement.contains_key(&info.path) {
+            continue;
         }
+        let package = workspace.package_index(&workspace.root.join(&info.path));
+        if trees.is_orphan(&info.path, package) {
+            continue;
+        }
+        let dir = nearest_manifest_dir(&workspace.root, &info.path, &mut manifests);
+        let inner = if dir.is_empty() {
+            info.path.as_str()
+        } else {
+            info.path.get(dir.len() + 1..).unwrap_or(&info.path)
+        };
+        let key = match inner.split_once('/') {
+            Some(("tests" | "benches" | "examples", _)) => format!("{dir}\u{0}{}", info.path),
+            _ => dir,
+        };
+        loose.entry(key).or_default().push((info, facts));
     }
-    for (key, members) in orphans {
+    for (key, members) in loose {
         let (dir, single) = match key.split_once('\u{0}') {
             Some((dir, file)) => (dir.to_owned(), Some(file.to_owned())),
             None => (key, None),
@@ -669,28 +908,84 @@ fn crate_phase(
             kind,
             root,
             members,
+            package: None,
         });
     }
-    groups
+    let indexes: Vec<CrateIndex> = groups
         .par_iter()
-        .flat_map_iter(|group| {
+        .map(|group| {
+            CrateIndex::build(
+                group.name.clone(),
+                group.kind,
+                group.root.as_deref(),
+                group.members.clone(),
+                &config.settings,
+            )
+        })
+        .collect();
+    // The workspace level: each crate's dependencies inside the workspace.
+    let lib_of = |pi: usize| -> Option<usize> {
+        let package = &workspace.packages[pi];
+        let ti = package
+            .targets
+            .iter()
+            .position(|t| t.kind == TargetKind::Lib)?;
+        group_of.get(&(pi, ti)).copied()
+    };
+    let deps: Vec<Vec<CrateDep>> = groups
+        .iter()
+        .enumerate()
+        .map(|(gi, group)| {
+            let Some(pi) = group.package else {
+                return Vec::new();
+            };
+            let package = &workspace.packages[pi];
+            let mut out = Vec::new();
+            let mut add = |extern_name: String, di: usize| {
+                if di != gi && !out.iter().any(|d: &CrateDep| d.name == indexes[di].name) {
+                    out.push(CrateDep {
+                        extern_name,
+                        name: indexes[di].name.clone(),
+                        files: indexes[di].files.clone(),
+                    });
+                }
+            };
+            if group.kind != TargetKind::Lib
+                && let Some(li) = lib_of(pi)
+            {
+                let lib = &package.targets[package
+                    .targets
+                    .iter()
+                    .position(|t| t.kind == TargetKind::Lib)
+                    .unwrap_or(0)];
+                add(lib.name.replace('-', "_"), li);
+            }
+            for (extern_name, dep) in &package.deps {
+                if let Some(di) = lib_of(*dep) {
+                    add(extern_name.clone(), di);
+                }
+            }
+            out
+        })
+        .collect();
+    let mut indexes = indexes;
+    for (index, deps) in indexes.iter_mut().zip(deps) {
+        index.dependencies = deps;
+    }
+    indexes
+        .par_iter()
+        .zip(groups.par_iter())
+        .flat_map_iter(|(index, group)| {
             let CrateGroup {
                 name,
-                kind,
                 root,
                 members,
+                ..
             } = group;
-            let index = CrateIndex::build(
-                name.clone(),
-                *kind,
-                root.as_deref(),
-                members.clone(),
-                &config.settings,
-            );
             let mut out = Vec::new();
             for rule in rules {
                 let before = out.len();
-                let ok = catch_unwind(AssertUnwindSafe(|| rule.check_crate(&index, &mut out)));
+                let ok = catch_unwind(AssertUnwindSafe(|| rule.check_crate(index, &mut out)));
                 if let Err(payload) = ok {
                     out.truncate(before);
                     let message = payload
@@ -725,6 +1020,8 @@ struct CrateGroup<'a> {
     /// The target's root file, when the crate is a Cargo target.
     root: Option<String>,
     members: Vec<(&'a FileInfo, &'a FileFacts)>,
+    /// The package, when the crate is a Cargo target.
+    package: Option<usize>,
 }
 
 /// The nearest directory above `path` (relative to `root`) that holds a
@@ -795,9 +1092,9 @@ mod tests {
                 kind: TargetKind::Lib,
                 business_logic: true,
                 generated: false,
-            generated: false,
             },
             size: 0,
+            problem: None,
         };
         let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
         let result = check_one(&file, &config, &[&Panics], None);

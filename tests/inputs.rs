@@ -56,7 +56,7 @@ fn unreadable_file_is_rg901() {
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert!(
-        out.starts_with("src/gone.rs:1:1: RG901 [error] cannot read file:"),
+        out.starts_with("src/gone.rs:1:1: RG901 [error] a symlink, not followed"),
         "{out}"
     );
 }
@@ -74,11 +74,7 @@ fn outside_cargo_walks_the_directory_and_says_so_once() {
         "a.rs:1:10: RG101 [error] unsafe block in business logic\n"
     );
     let err = stderr(&o);
-    assert_eq!(
-        err.matches("no Cargo workspace information").count(),
-        1,
-        "{err}"
-    );
+    assert_eq!(err.matches("no Cargo.toml found").count(), 1, "{err}");
 }
 
 #[test]

@@ -11,6 +11,8 @@ mod coverage;
 mod fixtures;
 mod github;
 mod inputs;
+mod limits;
 mod meta;
 mod outputs;
 mod suppressions;
+mod workspace;

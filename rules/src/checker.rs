@@ -254,6 +254,8 @@ impl<'ast> Checker<'ast, '_> {
                 inline_parents: self.cx.modules.clone(),
                 name: name.clone(),
                 path_attr: path_attr(&node.attrs),
+                test: self.cx.in_test(),
+                line: node.ident.span().start().line as u32,
             });
         }
         let low_level = is_low_level_module(&name);

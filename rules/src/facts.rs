@@ -75,6 +75,13 @@ pub struct ModDecl {
     pub name: String,
     /// The `#[path = ".."]` attribute, if any.
     pub path_attr: Option<String>,
+    /// Declared in test code (`#[cfg(test)] mod x;`, or inside such a module):
+    /// the file it names, and everything below it, is test code.
+    #[serde(default)]
+    pub test: bool,
+    /// The line of the declaration, for reporting a missing file.
+    #[serde(default)]
+    pub line: u32,
 }
 
 /// Everything one file records for the crate-level phase.
@@ -109,22 +116,89 @@ pub struct CrateIndex<'a> {
     pub kind: TargetKind,
     pub files: Vec<CrateFile<'a>>,
     pub settings: &'a Settings,
+    /// Crates of the workspace this one depends on: its `path` dependencies'
+    /// libraries, and for a package's binaries, tests, examples and benches
+    /// the package's own library. Empty outside Cargo.
+    pub dependencies: Vec<CrateDep<'a>>,
+}
+
+/// A library crate of the workspace that a crate depends on.
+#[derive(Clone, Debug)]
+pub struct CrateDep<'a> {
+    /// The name code uses for it (`plume_models`): the dependency key with
+    /// `-` as `_`, or the library's name.
+    pub extern_name: String,
+    /// `package/target`, as [`CrateIndex::name`].
+    pub name: String,
+    pub files: Vec<CrateFile<'a>>,
+}
+
+/// One file of a module tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Relative to the workspace root.
+    pub path: String,
+    /// Module path inside the crate (`["billing", "pricing"]`), empty for the root.
+    pub module_path: Vec<String>,
+    /// Reached only through test code (`#[cfg(test)] mod tests;`).
+    pub test: bool,
+}
+
+/// A `mod x;` whose file is not among the checked files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingMod {
+    /// The file holding the declaration.
+    pub declared_in: String,
+    pub line: u32,
+    pub name: String,
+    /// The paths that were tried, in order.
+    pub candidates: Vec<String>,
+    pub test: bool,
+}
+
+/// A crate's module tree: every file reached from the root, and the `mod`
+/// declarations whose file was not found.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleTree {
+    /// Sorted by path.
+    pub files: Vec<TreeFile>,
+    pub missing: Vec<MissingMod>,
 }
 
 /// Resolves the module tree of a crate: starting at `root` (a path relative to
 /// the workspace root), follows the `mod` declarations recorded in `facts` and
-/// returns every reached file with its module path. `exists` tells whether a
-/// candidate file is among the checked files.
+/// returns every reached file with its module path. `facts_of` gives the facts
+/// of a checked file, `None` for a file that was not checked.
 pub fn module_tree<'f>(
     root: &str,
     facts_of: &dyn Fn(&str) -> Option<&'f FileFacts>,
 ) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    let mut seen: HashMap<String, ()> = HashMap::new();
-    let mut stack = vec![(root.to_owned(), Vec::<String>::new(), true)];
-    while let Some((path, module, owns_dir)) = stack.pop() {
-        if seen.insert(path.clone(), ()).is_some() {
-            continue;
+    resolve_module_tree(root, facts_of)
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.module_path))
+        .collect()
+}
+
+/// [`module_tree`] with test-ness and the declarations whose file is missing.
+/// A file reached both from test and non-test code is not test code.
+pub fn resolve_module_tree<'f>(
+    root: &str,
+    facts_of: &dyn Fn(&str) -> Option<&'f FileFacts>,
+) -> ModuleTree {
+    let mut tree = ModuleTree::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    // (path, module path, owns its directory, reached through test code)
+    let mut stack = vec![(root.to_owned(), Vec::<String>::new(), true, false)];
+    while let Some((path, module, owns_dir, test)) = stack.pop() {
+        if let Some(&at) = seen.get(&path) {
+            // Reached again: production reach wins over test reach. Its
+            // children were pushed with the first reach's flag; a second walk
+            // from a production parent re-pushes them below.
+            if test || !tree.files[at].test {
+                continue;
+            }
+            tree.files[at].test = false;
         }
         let Some(facts) = facts_of(&path) else {
             continue;
@@ -146,34 +220,51 @@ pub fn module_tree<'f>(
             let mut child_module = module.clone();
             child_module.extend(decl.inline_parents.iter().cloned());
             child_module.push(decl.name.clone());
-            let (candidate, child_owns) = match &decl.path_attr {
-                Some(p) if decl.inline_parents.is_empty() => (normalize(&join(dir, p)), true),
-                Some(p) => {
-                    let base = decl
-                        .inline_parents
-                        .iter()
-                        .fold(child_dir.clone(), |d, m| join(&d, m));
-                    (normalize(&join(&base, p)), true)
-                }
-                None => {
-                    let base = decl
-                        .inline_parents
-                        .iter()
-                        .fold(child_dir.clone(), |d, m| join(&d, m));
-                    let flat = join(&base, &format!("{}.rs", decl.name));
-                    if facts_of(&flat).is_some() {
-                        (flat, false)
-                    } else {
-                        (join(&join(&base, &decl.name), "mod.rs"), true)
-                    }
-                }
+            let base = decl
+                .inline_parents
+                .iter()
+                .fold(child_dir.clone(), |d, m| join(&d, m));
+            let candidates: Vec<(String, bool)> = match &decl.path_attr {
+                Some(p) if decl.inline_parents.is_empty() => vec![(normalize(&join(dir, p)), true)],
+                Some(p) => vec![(normalize(&join(&base, p)), true)],
+                None => vec![
+                    (join(&base, &format!("{}.rs", decl.name)), false),
+                    (join(&join(&base, &decl.name), "mod.rs"), true),
+                ],
             };
-            stack.push((candidate, child_module, child_owns));
+            let found = candidates.iter().find(|(c, _)| facts_of(c).is_some());
+            match found {
+                Some((candidate, child_owns)) => {
+                    stack.push((
+                        candidate.clone(),
+                        child_module,
+                        *child_owns,
+                        test || decl.test,
+                    ));
+                }
+                None => tree.missing.push(MissingMod {
+                    declared_in: path.clone(),
+                    line: decl.line,
+                    name: decl.name.clone(),
+                    candidates: candidates.into_iter().map(|(c, _)| c).collect(),
+                    test: test || decl.test,
+                }),
+            }
         }
-        out.push((path, module));
+        if !seen.contains_key(&path) {
+            seen.insert(path.clone(), tree.files.len());
+            tree.files.push(TreeFile {
+                path,
+                module_path: module,
+                test,
+            });
+        }
     }
-    out.sort();
-    out
+    tree.files.sort_by(|a, b| a.path.cmp(&b.path));
+    tree.missing
+        .sort_by(|a, b| (&a.declared_in, a.line).cmp(&(&b.declared_in, b.line)));
+    tree.missing.dedup();
+    tree
 }
 
 fn parent_dir(path: &str) -> &str {
@@ -239,6 +330,7 @@ impl<'a> CrateIndex<'a> {
             kind,
             files,
             settings,
+            dependencies: Vec::new(),
         }
     }
 }

@@ -26,6 +26,7 @@ static DRIVER: &[&RuleMeta] = &[
     &meta::UnusedSuppression::META,
     &meta::InvalidSuppression::META,
     &meta::InternalError::META,
+    &meta::WorkspaceError::META,
     &coverage::CoverageBelowThreshold::META,
     &coverage::FileCoverageBelowThreshold::META,
     &coverage::PatchCoverageBelowThreshold::META,

@@ -166,6 +166,7 @@ pub fn git_changes(workspace_root: &Path, base: &str) -> Result<Changes, Coverag
             "-U0",
             "--no-color",
             "--no-ext-diff",
+            "--no-textconv",
             "--relative",
             "--src-prefix=a/",
             "--dst-prefix=b/",
@@ -176,12 +177,31 @@ pub fn git_changes(workspace_root: &Path, base: &str) -> Result<Changes, Coverag
     parse_unified(Path::new(&format!("git diff {merge_base}")), &diff)
 }
 
+/// Runs git, the one program rustgate starts, so that nothing the checked
+/// repository configures can run: no fsmonitor, hooks, pager, external diff
+/// or textconv driver, and no terminal prompt.
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
-        .arg("-c")
-        .arg("core.quotePath=false")
+        .args([
+            "--no-pager",
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "diff.external=",
+            "-c",
+            "core.pager=cat",
+        ])
         .args(args)
         .current_dir(dir)
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_PAGER")
+        .env_remove("PAGER")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {

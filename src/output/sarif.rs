@@ -222,7 +222,7 @@ fn document(
     let mut notifications: Vec<Value> = run
         .diagnostics
         .iter()
-        .filter(|d| d.rule.code == "RG901")
+        .filter(|d| matches!(d.rule.code, "RG901" | "RG905"))
         .map(|d| {
             json!({
                 "level": "error",

@@ -114,3 +114,43 @@ declare_rule! {
         precision: "very-high",
     }
 }
+
+declare_rule! {
+    /// ## What it does
+    /// Reports what rustgate could not learn about the workspace: a
+    /// `Cargo.toml` that cannot be read or parsed (with the line and the
+    /// reason), a workspace `members` entry that matches no package, a member
+    /// without a manifest, a manifest whose `workspace = true` values cannot be
+    /// inherited, and a `mod name;` declaration whose file exists nowhere
+    /// (neither `name.rs` nor `name/mod.rs`, nor its `#[path]`).
+    ///
+    /// The rest of the tree is still checked with everything that could be
+    /// learned. Like RG901 it keeps error severity, cannot be disabled,
+    /// suppressed or baselined, and always gates.
+    ///
+    /// ## Why is this bad?
+    /// rustgate decides from the manifests which files are business logic,
+    /// tests or build scripts, and from the module trees which crate a file
+    /// belongs to. A manifest it cannot read would otherwise change the
+    /// results in silence: rules would switch off or report test code.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [workspace]
+    /// members = ["crates/*", "servcies/api"]   # a typo: matches nothing
+    /// ```
+    ///
+    /// Use instead:
+    /// ```toml
+    /// [workspace]
+    /// members = ["crates/*", "services/api"]
+    /// ```
+    pub struct WorkspaceError {
+        code: "RG905",
+        name: "workspace-error",
+        severity: Error,
+        summary: "the workspace could not be fully learned",
+        tags: ["correctness"],
+        precision: "very-high",
+    }
+}

@@ -1,0 +1,343 @@
+//! Hostile input at the walk and parse: deep nesting never aborts, only
+//! regular files inside the tree are read, sizes are bounded, names are exact,
+//! and what cannot be read always gates.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::{code, crate_with_lib, rustgate, stderr, stdout, write};
+
+/// Runs rustgate with a deadline: a hang fails the test instead of stalling it.
+fn run_with_deadline(dir: &Path, args: &[&str], deadline: Duration) -> Output {
+    let mut child = Command::new(crate::common::bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            panic!("rustgate {args:?} did not finish within {deadline:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The constructs that aborted the process, at the sizes that did.
+fn deep_sources() -> Vec<(&'static str, String)> {
+    let n = |k: usize, s: &str| s.repeat(k);
+    vec![
+        (
+            "parens",
+            format!("const X: u8 = {}1{};\n", n(473, "("), n(473, ")")),
+        ),
+        ("blocks", format!("fn f() {}{}\n", n(448, "{"), n(448, "}"))),
+        (
+            "closures",
+            format!("fn f() {{ let _c = {}0; }}\n", n(577, "|x: u8| ")),
+        ),
+        (
+            "generics",
+            format!("type T = {}u8{};\n", n(319, "Vec<"), n(319, ">")),
+        ),
+        (
+            "modules",
+            format!("{}{}\n", n(372, "mod a { "), n(372, "}")),
+        ),
+        ("flat", format!("const X: u32 = 1{};\n", n(13_020, " + 1"))),
+        (
+            "chain",
+            format!("fn f(x: X) {{ x{}; }}\n", n(5_000, ".a()")),
+        ),
+        (
+            "else-if",
+            format!(
+                "fn f(a: bool) {{ if a {{}} {}}}\n",
+                n(3_000, "else if a {} ")
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn deep_nesting_never_aborts() {
+    for (name, source) in deep_sources() {
+        let dir = crate_with_lib(&source);
+        // With the default limit: parsed when under it, RG901 when over.
+        let o = run_with_deadline(
+            dir.path(),
+            &["check", "--no-cache", "--format", "concise"],
+            Duration::from_secs(120),
+        );
+        assert!(
+            code(&o) == 0 || code(&o) == 1,
+            "{name}: exit {:?} {}",
+            o.status,
+            stderr(&o)
+        );
+        let over = depth_over(&source, 1000);
+        let out = stdout(&o);
+        assert_eq!(
+            out.contains("RG901 [error] nesting deeper than 1000 (`max-nesting`): not parsed"),
+            over,
+            "{name}: {out}"
+        );
+        // At the largest limit allowed, everything is parsed, and nothing aborts.
+        write(dir.path(), "rustgate.toml", b"max-nesting = 5000\n");
+        let o = run_with_deadline(
+            dir.path(),
+            &["check", "--no-cache", "--format", "concise"],
+            Duration::from_secs(120),
+        );
+        assert!(
+            code(&o) == 0 || code(&o) == 1,
+            "{name}: exit {:?} {}",
+            o.status,
+            stderr(&o)
+        );
+        if !depth_over(&source, 5000) {
+            assert!(!stdout(&o).contains("RG901"), "{name}: {}", stdout(&o));
+        }
+    }
+}
+
+/// Whether rustgate's estimate exceeds `limit` (the library's own scanner).
+fn depth_over(source: &str, limit: u32) -> bool {
+    rustgate::nesting::exceeds(source, limit).is_some()
+}
+
+#[test]
+fn a_hundred_thousand_parentheses_are_rg901_not_a_crash() {
+    let dir = crate_with_lib(&format!(
+        "// fine\nconst X: u8 = {}1{};\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    ));
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache", "--format", "concise"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stdout(&o),
+        "src/lib.rs:2:1: RG901 [error] nesting deeper than 1000 (`max-nesting`): not parsed\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_tree_are_never_read() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials",
+        b"https://user:SECRET-TOKEN@example.com\n",
+    );
+    let dir = crate_with_lib("pub fn f() {}\n");
+    let link = dir.path().join("src/env.rs");
+    std::os::unix::fs::symlink(outside.path().join("credentials"), &link).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("src/zero.rs")).unwrap();
+    // Not followed by default: nothing read, and RG901 (fail closed).
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache", "--format", "concise"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!all.contains("SECRET"), "{all}");
+    assert!(
+        stdout(&o).contains("src/env.rs:1:1: RG901 [error] a symlink, not followed"),
+        "{}",
+        stdout(&o)
+    );
+    // Followed on request, but never out of the root: RG901, content unread.
+    write(dir.path(), "rustgate.toml", b"follow-symlinks = true\n");
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache", "--format", "concise"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 1);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!all.contains("SECRET"), "{all}");
+    assert!(
+        stdout(&o).contains(
+            "src/env.rs:1:1: RG901 [error] symlink to a file outside the workspace: not read"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o)
+            .contains("src/zero.rs:1:1: RG901 [error] symlink to a file outside the workspace"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_inside_the_tree_are_followed_on_request() {
+    let dir = crate_with_lib("mod shared;\n");
+    write(
+        dir.path(),
+        "common/shared.rs",
+        crate::common::UNSAFE_LIB.as_bytes(),
+    );
+    std::os::unix::fs::symlink("../common/shared.rs", dir.path().join("src/shared.rs")).unwrap();
+    write(
+        dir.path(),
+        "rustgate.toml",
+        b"follow-symlinks = true\nexclude = [\"common\"]\n",
+    );
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    assert_eq!(
+        stdout(&o),
+        "src/shared.rs:2:5: RG101 [error] unsafe block in business logic\n",
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_rs_is_skipped_with_a_note_and_never_hangs() {
+    let dir = crate_with_lib("pub fn f() {}\n");
+    let fifo = dir.path().join("src/pipe.rs");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("src/pipe.rs: not a regular file (a FIFO, socket or device): skipped"),
+        "{}",
+        stderr(&o)
+    );
+    // Named on the command line: the same.
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache", "src/pipe.rs"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_rg901_and_not_read() {
+    let dir = crate_with_lib("mod big;\n");
+    write(
+        dir.path(),
+        "src/big.rs",
+        format!("// {}\n", "x".repeat(200)).as_bytes(),
+    );
+    write(dir.path(), "rustgate.toml", b"max-file-size = 100\n");
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stdout(&o),
+        "src/big.rs:1:1: RG901 [error] file too large (204 bytes; `max-file-size` is 100): not read\n"
+    );
+    write(dir.path(), "rustgate.toml", b"max-file-size = -1\n");
+    let o = rustgate(dir.path(), &["check", "--no-cache"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("invalid value for `max-file-size`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn rg901_cannot_be_downgraded_and_always_gates() {
+    let dir = crate_with_lib("mod broken;\n");
+    write(dir.path(), "src/broken.rs", b"fn broken( {\n");
+    write(
+        dir.path(),
+        "rustgate.toml",
+        b"[severity]\nRG901 = \"note\"\n",
+    );
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("RG901 [error]"), "{}", stdout(&o));
+}
+
+#[test]
+fn rg901_gates_under_diff_base_on_an_unchanged_line() {
+    let dir = crate_with_lib("mod broken;\npub fn ok() {}\n");
+    write(dir.path(), "src/broken.rs", b"fn broken( {\n");
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    // New code lands in the file that does not parse: it is never checked, so
+    // the broken file must fail the gate although its error line is old.
+    write(
+        dir.path(),
+        "src/broken.rs",
+        b"fn broken( {\nfn added() { unsafe {} }\n",
+    );
+    let o = rustgate(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--diff-base",
+            "HEAD",
+            "--format",
+            "concise",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_and_backslash_names_are_exact_and_never_merged() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = crate_with_lib("pub fn f() {}\n");
+    for name in [&b"caf\xe9.rs"[..], b"caf\xe8.rs", b"a\\b.rs"] {
+        let path = dir
+            .path()
+            .join("src")
+            .join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, "fn broken( {\n").unwrap();
+    }
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    let out = stdout(&o);
+    let mut paths: Vec<&str> = out.lines().map(|l| l.split(':').next().unwrap()).collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        ["src/a\\\\b.rs", "src/caf\\xE8.rs", "src/caf\\xE9.rs"],
+        "{out}"
+    );
+}
