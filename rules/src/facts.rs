@@ -365,6 +365,8 @@ mod tests {
             inline_parents: parents.iter().map(|s| s.to_string()).collect(),
             name: name.into(),
             path_attr: path.map(Into::into),
+            test: false,
+            line: 0,
         };
         let mut files: HashMap<&str, FileFacts> = HashMap::new();
         let lib = FileFacts {

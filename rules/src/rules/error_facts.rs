@@ -111,6 +111,9 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
     let Some(catch_all) = m.arms.iter().find(|arm| is_catch_all(&arm.pat)) else {
         return;
     };
+    if hides_nothing(catch_all) || explained(cx.source, catch_all) {
+        return;
+    }
     let self_name = cx.current_impl().and_then(|i| type_name(&i.self_ty));
     let mut variants = Vec::new();
     for arm in &m.arms {
@@ -123,6 +126,92 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
         catch_all: Span::of(&catch_all.pat),
         variants,
     });
+}
+
+/// A catch-all arm that hides no variant: it hands the value on (`e => e`,
+/// `other => Err(other.into())`, `e => return Err(e)`), answers a predicate
+/// or an optional hint (`_ => false`, `_ => None`), or panics (a new variant
+/// surfaces loudly instead of being mapped silently).
+fn hides_nothing(arm: &syn::Arm) -> bool {
+    if let syn::Pat::Ident(p) = &arm.pat {
+        let mut finder = Mentions {
+            name: &p.ident,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, &arm.body);
+        if finder.found {
+            return true;
+        }
+    }
+    let mut body = &*arm.body;
+    while let syn::Expr::Block(b) = body {
+        match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => body = e,
+            [syn::Stmt::Macro(m)] => return is_panic(&m.mac),
+            _ => return false,
+        }
+    }
+    match body {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(_),
+            ..
+        }) => true,
+        syn::Expr::Path(p) => p.path.is_ident("None"),
+        syn::Expr::Macro(m) => is_panic(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_panic(mac: &syn::Macro) -> bool {
+    matches!(
+        crate::syntax::last_segment(&mac.path).as_deref(),
+        Some("panic" | "unreachable" | "todo" | "unimplemented")
+    )
+}
+
+/// The arm carries a trailing comment explaining the default (`_ =>
+/// Category::Network, // everything else talks to the upstream API`), other
+/// than a `FIXME` / `TODO` / `XXX` / `HACK`. A comment on the line above is
+/// not enough: it often describes the whole match.
+fn explained(source: &str, arm: &syn::Arm) -> bool {
+    let first = Span::of(&arm.pat).start.line as usize;
+    let last = Span::of(&arm.body).end.line as usize;
+    let lines = source
+        .lines()
+        .skip(first.saturating_sub(1))
+        .take(last + 1 - first.min(last));
+    for line in lines {
+        let Some(pos) = line.find("//") else {
+            continue;
+        };
+        let comment = &line[pos..];
+        // `//~` marks a fixture's expectation.
+        if comment.starts_with("//~") {
+            continue;
+        }
+        if !["FIXME", "TODO", "XXX", "HACK"]
+            .iter()
+            .any(|w| comment.contains(w))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an expression uses `name` outside macros (a log line naming the
+/// value does not hand it on).
+struct Mentions<'n> {
+    name: &'n syn::Ident,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Mentions<'_> {
+    fn visit_ident(&mut self, i: &'ast syn::Ident) {
+        if i == self.name {
+            self.found = true;
+        }
+    }
 }
 
 /// `_`, or a binding that is not a variant (lowercase): `other`, `e`, `ref e`.
