@@ -30,6 +30,25 @@ pub struct ErrorFacts {
     /// to_validation(_: Error) -> ..`): candidates for `map_err_fns`.
     #[serde(default)]
     pub discarding_fns: Vec<String>,
+    /// RG301: `pub` functions of a library whose error type is opaque, or
+    /// whose return type may be a crate-local opaque alias.
+    #[serde(default)]
+    pub opaque_fns: Vec<OpaqueFn>,
+    /// RG301: `type X<..> = ..;` aliases of an opaque result or error:
+    /// (alias name, what the error is).
+    #[serde(default)]
+    pub opaque_aliases: Vec<(String, String)>,
+    /// RG301: modules declared in the file (inline or `mod x;`), by their
+    /// path inside the file.
+    #[serde(default)]
+    pub modules: Vec<ModuleVis>,
+    /// RG301: `pub` types and traits, by their inline module path and name.
+    #[serde(default)]
+    pub pub_types: Vec<(Vec<String>, String)>,
+    /// RG301: names made public by `pub use` (the local name); a glob
+    /// `pub use a::b::*` records `*b`.
+    #[serde(default)]
+    pub reexports: Vec<String>,
     /// Walk-local state of RG302: the file imports browser bindings
     /// (`wasm_bindgen`, `web_sys`, ..), whose errors are `JsValue`s.
     #[serde(skip)]
@@ -38,6 +57,35 @@ pub struct ErrorFacts {
     /// (`.ok()`, `.unwrap_or*`, `let _ =`), by the span of `map_err`.
     #[serde(skip)]
     pub swallowed: Vec<Span>,
+}
+
+/// A `pub` function (or method of a `pub` trait, or inherent method) with
+/// an opaque error type.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpaqueFn {
+    pub name: String,
+    /// The error type (or the whole return type for a one-parameter alias).
+    pub span: Span,
+    /// What the error is (`a \`String\``), or `None` when the return type
+    /// is `alias<..>`, decided in the crate phase.
+    pub what: Option<String>,
+    /// The alias the return type names when `what` is `None`.
+    pub alias: Option<String>,
+    /// Inline modules around the function in its file.
+    pub inline_modules: Vec<String>,
+    /// The `impl` self type or the trait the function belongs to.
+    pub owner: Option<String>,
+}
+
+/// A module declaration and its visibility.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModuleVis {
+    /// Inline modules around it, then its name.
+    pub path: Vec<String>,
+    /// `pub mod` (not `pub(crate)`).
+    pub public: bool,
+    /// Compiled only for tests (`#[cfg(test)]`, `#[cfg(any(test, ..))]`).
+    pub test_only: bool,
 }
 
 /// An enum definition.
