@@ -30,6 +30,14 @@ pub struct ErrorFacts {
     /// to_validation(_: Error) -> ..`): candidates for `map_err_fns`.
     #[serde(default)]
     pub discarding_fns: Vec<String>,
+    /// RG303: enums defined by a `macro_rules!` of the file from a
+    /// repetition of the macro's input.
+    #[serde(default)]
+    pub macro_enums: Vec<MacroEnum>,
+    /// RG303: item-position macro invocations with their capitalised
+    /// top-level identifiers (candidate variants): (macro name, names).
+    #[serde(default)]
+    pub macro_tables: Vec<(String, Vec<String>)>,
     /// RG301: `pub` functions of a library whose error type is opaque, or
     /// whose return type may be a crate-local opaque alias.
     #[serde(default)]
@@ -75,6 +83,16 @@ pub struct OpaqueFn {
     pub inline_modules: Vec<String>,
     /// The `impl` self type or the trait the function belongs to.
     pub owner: Option<String>,
+}
+
+/// An enum a `macro_rules!` defines: `macro_rules! make_error { (..) => {
+/// enum ErrorKind { $($name($ty)),+ } } }`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MacroEnum {
+    pub macro_name: String,
+    pub name: String,
+    /// The enum's name inside the macro body.
+    pub span: Span,
 }
 
 /// A module declaration and its visibility.
@@ -147,8 +165,93 @@ pub fn record_item(cx: &Ctx<'_>, item: &syn::Item, facts: &mut ErrorFacts) {
                 facts.error_impls.push(name);
             }
         }
+        syn::Item::Macro(m) => {
+            let Some(name) = crate::syntax::last_segment(&m.mac.path) else {
+                return;
+            };
+            if name == "macro_rules" {
+                if let Some(ident) = &m.ident {
+                    macro_enums(&ident.to_string(), &m.mac.tokens, &mut facts.macro_enums);
+                }
+            } else {
+                let variants = table_variants(&m.mac.tokens);
+                if !variants.is_empty() {
+                    facts.macro_tables.push((name, variants));
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// Enums a `macro_rules!` defines with variants from a repetition:
+/// `enum ErrorKind { $($name($ty)),+ }`.
+fn macro_enums(macro_name: &str, tokens: &proc_macro2::TokenStream, out: &mut Vec<MacroEnum>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (i, t) in trees.iter().enumerate() {
+        match t {
+            TokenTree::Ident(kw) if kw == "enum" => {
+                if let (Some(TokenTree::Ident(name)), Some(TokenTree::Group(body))) =
+                    (trees.get(i + 1), trees.get(i + 2))
+                    && body.delimiter() == proc_macro2::Delimiter::Brace
+                    && matches!(body.stream().into_iter().next(), Some(TokenTree::Punct(p)) if p.as_char() == '$')
+                {
+                    out.push(MacroEnum {
+                        macro_name: macro_name.to_owned(),
+                        name: name.to_string(),
+                        span: Span::from(name.span()),
+                    });
+                }
+            }
+            TokenTree::Group(g) => macro_enums(macro_name, &g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// The variant names of a table-like macro invocation: the capitalised
+/// identifiers at its top level (`Db(DieselErr): _has_source, _api_error,`
+/// gives `Db`). Empty for invocations without any.
+fn table_variants(tokens: &proc_macro2::TokenStream) -> Vec<String> {
+    tokens
+        .clone()
+        .into_iter()
+        .filter_map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                let s = i.to_string();
+                s.starts_with(|c: char| c.is_ascii_uppercase()).then_some(s)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The error enums a crate defines through its `macro_rules!`: each
+/// [`MacroEnum`] with the variants of the invocations of its macro.
+pub fn macro_defined_enums<'f>(
+    files: impl Iterator<Item = &'f ErrorFacts> + Clone,
+) -> Vec<EnumFact> {
+    let mut out = Vec::new();
+    for facts in files.clone() {
+        for e in &facts.macro_enums {
+            let variants: Vec<String> = files
+                .clone()
+                .flat_map(|f| f.macro_tables.iter())
+                .filter(|(name, _)| *name == e.macro_name)
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect();
+            if !variants.is_empty() {
+                out.push(EnumFact {
+                    name: e.name.clone(),
+                    variants,
+                    span: e.span,
+                    derives_error: false,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Records a `match` expression that has a catch-all arm.

@@ -170,6 +170,7 @@ impl Rule for ErrorVariantErased {
             syn::Item::Fn(f) => {
                 if f.sig.inputs.len() == 1
                     && let Some(syn::FnArg::Typed(arg)) = f.sig.inputs.first()
+                    && may_take_an_error(arg)
                     && judge(&arg.pat, |u| u.visit_block(&f.block)) == Some(Erasure::Discarded)
                 {
                     out.facts
@@ -247,6 +248,25 @@ impl Rule for ErrorVariantErased {
                 }
             }
         }
+    }
+}
+
+/// A parameter that may receive an error: its type names an `Error`,
+/// `Report` or a one-letter generic (`E`), or its pattern is `_` / `_x`.
+/// Keeps the body walk off the many one-parameter functions that are no
+/// `map_err` candidates.
+fn may_take_an_error(arg: &syn::PatType) -> bool {
+    let wild = match &*arg.pat {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(p) => p.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    wild || match &*arg.ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.contains("Error") || name == "Report" || name.len() == 1
+        }),
+        _ => false,
     }
 }
 

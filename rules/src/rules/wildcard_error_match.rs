@@ -10,8 +10,13 @@ declare_rule! {
     /// "Defined in the workspace" means in the same crate or in a library of
     /// the workspace the crate depends on (another member named as a `path`
     /// dependency, or, for a binary, its own package's library).
-    /// An error enum is an enum whose name ends in `Error`, that derives
-    /// `Error` (`thiserror::Error`) or that implements `std::error::Error`.
+    /// An error enum is an enum whose name ends in `Error` or `ErrorKind`,
+    /// that derives `Error` (`thiserror::Error`) or that implements
+    /// `std::error::Error`. Enums a `macro_rules!` of the crate defines from
+    /// a repetition (`enum ErrorKind { $($name($ty)),+ }`) count too, with
+    /// the capitalised top-level names of the macro's item-position
+    /// invocations as variants (`make_error! { Db(DbErr): .., Io(io::Error):
+    /// .. }` gives `Db` and `Io`).
     /// The finding is at the catch-all arm, with a label on the enum's
     /// definition listing the variants the arm hides.
     ///
@@ -117,12 +122,29 @@ impl Rule for WildcardErrorMatch {
             .iter()
             .flat_map(|f| f.facts.errors.error_impls.iter().map(String::as_str))
             .collect();
+        // Enums of the crate's own `macro_rules!`, with the variants of the
+        // macro's invocations; each is labelled in the file of its macro.
+        let by_macro: Vec<(&CrateFile<'_>, EnumFact)> = krate
+            .files
+            .iter()
+            .filter(|f| !f.facts.errors.macro_enums.is_empty())
+            .flat_map(|f| {
+                error_facts::macro_defined_enums(krate.files.iter().map(|f| &f.facts.errors))
+                    .into_iter()
+                    .filter(|e| f.facts.errors.macro_enums.iter().any(|m| m.name == e.name))
+                    .map(move |e| (f, e))
+            })
+            .collect();
         let error_enums: Vec<(&CrateFile<'_>, &EnumFact)> = defining
             .iter()
             .copied()
             .flat_map(|f| f.facts.errors.enums.iter().map(move |e| (f, e)))
+            .chain(by_macro.iter().map(|(f, e)| (*f, e)))
             .filter(|(_, e)| {
-                e.name.ends_with("Error") || e.derives_error || impls.contains(e.name.as_str())
+                e.name.ends_with("Error")
+                    || e.name.ends_with("ErrorKind")
+                    || e.derives_error
+                    || impls.contains(e.name.as_str())
             })
             .collect();
         if error_enums.is_empty() {
@@ -212,6 +234,7 @@ mod tests {
                 fixture!("src/error.rs"),
                 fixture!("src/api.rs"),
                 fixture!("src/defaults.rs"),
+                fixture!("src/macro_enum.rs"),
                 fixture!("src/other.rs"),
             ],
             ERROR_RULES,
