@@ -50,7 +50,12 @@ declare_rule! {
     ///   chain (`.and_then(|x| ..map_err(..)).unwrap_or_else(..)`);
     /// - inside a trait implementation whose method returns a foreign error
     ///   type (`-> Result<_, other_crate::Error>`, `fmt::Result`): the trait
-    ///   fixes the type, which often has no slot for a source;
+    ///   fixes the type, which often has no slot for a source; with a foreign
+    ///   result alias (`io::Result<T>`, `HelperResult`) only stringifying is
+    ///   exempt (the message is what the alias's error takes), discarding is
+    ///   still reported;
+    /// - `map_err(|_| ())`: the error type is `()` by design (a signature
+    ///   RG301 judges);
     /// - browser code: a file naming `wasm_bindgen`, `web_sys`, `js_sys` or
     ///   `gloo`, where calls fail with a `JsValue`, which is no error.
     ///
@@ -113,7 +118,7 @@ impl ErrorVariantErased {
         receiver: &syn::Expr,
         method: &syn::Ident,
         arg: &syn::Expr,
-        in_trait_impl_fixing_error: bool,
+        fixed: Fixed,
     ) {
         let span = Span::of(method);
         if out.facts.errors.browser || out.facts.errors.swallowed.contains(&span) {
@@ -141,7 +146,12 @@ impl ErrorVariantErased {
             // the source.
             Erasure::Stringified => client_error_from_lookup(receiver, arg),
         };
-        if in_trait_impl_fixing_error || exempt {
+        let imposed = match fixed {
+            Fixed::No => false,
+            Fixed::Error => true,
+            Fixed::Alias => erasure == Erasure::Stringified,
+        };
+        if imposed || exempt {
             return;
         }
         Self::report(cx, out, method, erasure);
@@ -185,7 +195,14 @@ impl Rule for ErrorVariantErased {
                     calls.visit_block(&block);
                     for call in calls.0 {
                         if let Some(arg) = call.args.first() {
-                            Self::check_map_err(cx, out, &call.receiver, &call.method, arg, false);
+                            Self::check_map_err(
+                                cx,
+                                out,
+                                &call.receiver,
+                                &call.method,
+                                arg,
+                                Fixed::No,
+                            );
                         }
                     }
                 }
@@ -324,23 +341,35 @@ impl<'ast> Visit<'ast> for MapErrCalls {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// How a trait implementation fixes the error type of its method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fixed {
+    No,
+    /// A foreign error type (`-> Result<_, other::Error>`, `fmt::Result`):
+    /// neither a source nor a message has a slot.
+    Error,
+    /// A foreign result alias (`HelperResult`, `io::Result<T>`): the
+    /// message is what the trait's error type takes.
+    Alias,
+}
+
 /// Inside a trait implementation whose method signature names a foreign
 /// error type (`-> Result<_, other_crate::Error>`, `fmt::Result`): the
 /// trait decides the error and it often has no slot for a source.
-fn trait_impl_fixes_error(cx: &Ctx<'_>) -> bool {
+fn trait_impl_fixes_error(cx: &Ctx<'_>) -> Fixed {
     let Some(frame) = cx.current_fn() else {
-        return false;
+        return Fixed::No;
     };
     if frame.kind != crate::checker::FnKind::Impl
         || cx.current_impl().is_none_or(|i| i.trait_.is_none())
     {
-        return false;
+        return Fixed::No;
     }
     let syn::ReturnType::Type(_, ty) = &frame.sig.output else {
-        return false;
+        return Fixed::No;
     };
     let syn::Type::Path(tp) = &**ty else {
-        return false;
+        return Fixed::No;
     };
     let segments: Vec<String> = tp
         .path
@@ -356,18 +385,32 @@ fn trait_impl_fixes_error(cx: &Ctx<'_>) -> bool {
             )
     };
     if segments.ends_with(&["fmt".to_owned(), "Result".to_owned()]) {
-        return true;
+        return Fixed::Error;
     }
     let Some(last) = tp.path.segments.last() else {
-        return false;
+        return Fixed::No;
     };
+    // A foreign result alias without an error argument: `HelperResult`,
+    // `serde_json::Result<T>`, `io::Result<T>`.
+    let name = last.ident.to_string();
+    if name.ends_with("Result")
+        && (name != "Result" || foreign(&tp.path))
+        && !matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() > 1)
+    {
+        return Fixed::Alias;
+    }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return false;
+        return Fixed::No;
     };
-    last.ident == "Result"
+    let foreign_error = last.ident == "Result"
         && args.args.iter().nth(1).is_some_and(|a| {
             matches!(a, syn::GenericArgument::Type(syn::Type::Path(e)) if e.qself.is_none() && foreign(&e.path))
-        })
+        });
+    if foreign_error {
+        Fixed::Error
+    } else {
+        Fixed::No
+    }
 }
 
 /// A lookup or a parse of client input (`find_by_token(..)`,
@@ -580,6 +623,10 @@ enum Erasure {
 /// How the argument of `map_err` loses the source error, if it does.
 fn erasure(arg: &syn::Expr) -> Option<Erasure> {
     match arg {
+        // `|_| ()`: the error type is `()` by design, nothing to lose.
+        syn::Expr::Closure(c) if matches!(&*c.body, syn::Expr::Tuple(t) if t.elems.is_empty()) => {
+            None
+        }
         syn::Expr::Closure(c) if c.inputs.len() == 1 => {
             judge(c.inputs.first()?, |u| u.visit_expr(&c.body))
         }
