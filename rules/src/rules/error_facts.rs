@@ -259,22 +259,33 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
     if !cx.is_business_logic() {
         return;
     }
-    let Some(catch_all) = m.arms.iter().find(|arm| is_catch_all(&arm.pat)) else {
+    // `_ =>`, or `Err(_) =>` in a match on a `Result` whose other arms name
+    // `Err(AppError::Variant)`.
+    let Some((catch_all, pat)) = m.arms.iter().find_map(|arm| {
+        if is_catch_all(&arm.pat) {
+            Some((arm, &arm.pat))
+        } else {
+            err_inner(&arm.pat)
+                .filter(|p| is_catch_all(p))
+                .map(|p| (arm, p))
+        }
+    }) else {
         return;
     };
-    if hides_nothing(catch_all) || explained(cx.source, catch_all) {
+    if hides_nothing(catch_all, pat) || explained(cx.source, catch_all) {
         return;
     }
     let self_name = cx.current_impl().and_then(|i| type_name(&i.self_ty));
     let mut variants = Vec::new();
     for arm in &m.arms {
-        collect_variant_paths(&arm.pat, self_name.as_deref(), &mut variants);
+        let pat = err_inner(&arm.pat).unwrap_or(&arm.pat);
+        collect_variant_paths(pat, self_name.as_deref(), &mut variants);
     }
     if variants.is_empty() {
         return;
     }
     facts.matches.push(MatchFact {
-        catch_all: Span::of(&catch_all.pat),
+        catch_all: Span::of(pat),
         variants,
     });
 }
@@ -283,8 +294,8 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
 /// `other => Err(other.into())`, `e => return Err(e)`), answers a predicate
 /// or an optional hint (`_ => false`, `_ => None`), or panics (a new variant
 /// surfaces loudly instead of being mapped silently).
-fn hides_nothing(arm: &syn::Arm) -> bool {
-    if let syn::Pat::Ident(p) = &arm.pat {
+fn hides_nothing(arm: &syn::Arm, pat: &syn::Pat) -> bool {
+    if let syn::Pat::Ident(p) = pat {
         let mut finder = Mentions {
             name: &p.ident,
             found: false,
@@ -362,6 +373,14 @@ impl<'ast> syn::visit::Visit<'ast> for Mentions<'_> {
         if i == self.name {
             self.found = true;
         }
+    }
+}
+
+/// The pattern inside `Err(..)`.
+fn err_inner(pat: &syn::Pat) -> Option<&syn::Pat> {
+    match pat {
+        syn::Pat::TupleStruct(t) if t.path.is_ident("Err") && t.elems.len() == 1 => t.elems.first(),
+        _ => None,
     }
 }
 

@@ -31,7 +31,10 @@ declare_rule! {
     /// - foreign error enums (`sqlx::Error::RowNotFound`) and enums that are
     ///   not errors are not reported;
     /// - arms that name variants without the enum (after `use AppError::*`)
-    ///   are not recognised, nor are enums matched inside `Err(..)`.
+    ///   are not recognised;
+    /// - in a match on a `Result`, `Err(AppError::NotFound) => ..` arms with
+    ///   an `Err(_) =>` (or `Err(e) =>`) arm are a match on the enum too; the
+    ///   finding is at the pattern inside `Err(..)`.
     ///
     /// Not reported, because the catch-all hides nothing:
     /// - it hands the value on: the bound value is used outside a macro
