@@ -43,8 +43,9 @@ declare_rule! {
     ///   `Invalid*` variant as the closure's whole body): classifying is the
     ///   point;
     /// - errors that carry nothing: `env::var`, `timeout(..)`, a closed
-    ///   channel or semaphore (`recv`, `acquire`), `OnceLock::set` and
-    ///   `dyn_into` (which hand the value back);
+    ///   channel or semaphore (`recv`, `acquire`), `set` on a static
+    ///   (`CONFIG.set(..)`, a `OnceLock` handing the value back) and
+    ///   `dyn_into` (which hands the value back);
     /// - swallowed on purpose: `.map_err(..).ok()`, `.unwrap_or*`,
     ///   `.is_ok()`, `let _ = ..map_err(..)`, also through closures of the
     ///   chain (`.and_then(|x| ..map_err(..)).unwrap_or_else(..)`);
@@ -428,6 +429,17 @@ fn client_error_from_lookup(receiver: &syn::Expr, arg: &syn::Expr) -> bool {
 /// `timeout` (elapsed), a closed channel or semaphore, `OnceLock::set`
 /// (hands the value back), `dyn_into` (hands the value back).
 fn information_free_source(receiver: &syn::Expr) -> bool {
+    // `CONFIG.set(..)`: a `OnceLock` / `OnceCell` static hands the value
+    // back; `cache.set(..)` on anything else may fail for real.
+    if let syn::Expr::MethodCall(m) = receiver
+        && m.method == "set"
+    {
+        return matches!(&*m.receiver, syn::Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.len() > 1 && !name.chars().any(|c| c.is_ascii_lowercase())
+        }));
+    }
     call_name(receiver).is_some_and(|n| INFORMATION_FREE.contains(&n.as_str()))
 }
 
@@ -441,7 +453,6 @@ const INFORMATION_FREE: &[&str] = &[
     "acquire",
     "acquire_owned",
     "try_acquire",
-    "set",
     "dyn_into",
 ];
 
