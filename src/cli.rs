@@ -101,6 +101,11 @@ pub struct CheckArgs {
     /// Neither read nor write the result cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Check the text on stdin as this file (give `-` as the PATH): the rest
+    /// of its crate is read from disk, and only this file's findings are
+    /// reported. For editors and pre-commit tools.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Keep the result cache here instead of `<target dir>/rustgate/`.
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
@@ -120,11 +125,15 @@ pub struct RuleArgs {
     /// Disable these rules, in addition to the configuration's `ignore`.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Also run preview rules (new rules not yet measured on real services).
+    #[arg(long)]
+    pub preview: bool,
 }
 
 impl RuleArgs {
     fn overrides(&self, fail_on: Option<Severity>) -> Overrides {
         Overrides {
+            preview: self.preview,
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             fail_on,
@@ -311,6 +320,7 @@ fn list_rules(format: &str) -> ExitCode {
                         "severity": m.default_severity,
                         "summary": m.summary,
                         "tags": m.tags,
+                        "maturity": m.maturity(),
                     })
                 })
                 .collect();
@@ -324,8 +334,12 @@ fn list_rules(format: &str) -> ExitCode {
             for m in &all {
                 let _ = writeln!(
                     out,
-                    "{:<6} {:<32} {:<8} {}",
-                    m.code, m.name, m.default_severity, m.summary
+                    "{:<6} {:<32} {:<8} {:<8} {}",
+                    m.code,
+                    m.name,
+                    m.default_severity,
+                    m.maturity(),
+                    m.summary
                 );
             }
         }
@@ -347,7 +361,7 @@ fn check(args: CheckArgs) -> ExitCode {
             Some(o) if !o.1.as_os_str().is_empty() => outputs.push(o),
             _ => {
                 eprintln!(
-                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary"
+                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary, cargo"
                 );
                 return ExitCode::from(2);
             }
@@ -361,8 +375,37 @@ fn check(args: CheckArgs) -> ExitCode {
         eprintln!("rustgate: cannot start {n} threads: {e}");
         return ExitCode::from(2);
     }
+    let stdin = match &args.stdin_filename {
+        None if args.paths.iter().any(|p| p.as_os_str() == "-") => {
+            eprintln!(
+                "rustgate: `-` reads the file from stdin: name it with --stdin-filename PATH"
+            );
+            return ExitCode::from(2);
+        }
+        None => None,
+        Some(path) => {
+            if args.paths.len() != 1 || args.paths[0].as_os_str() != "-" {
+                eprintln!("rustgate: with --stdin-filename, give `-` as the only PATH");
+                return ExitCode::from(2);
+            }
+            let mut text = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut text) {
+                eprintln!("rustgate: cannot read stdin: {e}");
+                return ExitCode::from(2);
+            }
+            Some(engine::Stdin {
+                path: path.clone(),
+                text,
+            })
+        }
+    };
     let options = RunOptions {
-        paths: args.paths.clone(),
+        paths: if stdin.is_some() {
+            Vec::new()
+        } else {
+            args.paths.clone()
+        },
+        stdin,
         config: args.rules.config.clone(),
         overrides: args.rules.overrides(args.fail_on),
         coverage: args.coverage.overrides(),
@@ -419,7 +462,7 @@ fn check(args: CheckArgs) -> ExitCode {
         // The floor: the parse phase spread over the threads.
         let parse_wall = t.parse.as_secs_f64() / t.threads.max(1) as f64;
         eprintln!(
-            "timings: discovery {:.3} s | cache load {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s + other {:.3} s (summed over {} threads), {} from cache | cache store {:.3} s | crate phase {:.3} s | output {:.3} s | total {:.3} s = {:.2} x parse / threads | {} files, {} lines, {:.1} MB",
+            "timings: discovery {:.3} s | cache load {:.3} s | files (wall) {:.3} s = read {:.3} s + parse {:.3} s + rules {:.3} s + other {:.3} s (summed over {} threads), {} from cache | cache store {:.3} s | crate phase {:.3} s | output {:.3} s | total {:.3} s = {:.2} x parse / threads | {} files, {} lines, {:.1} MB | {} orphans, {} reclassified by module trees",
             t.discovery.as_secs_f64(),
             t.cache_load.as_secs_f64(),
             t.files_wall.as_secs_f64(),
@@ -441,6 +484,8 @@ fn check(args: CheckArgs) -> ExitCode {
             run.files_checked,
             run.lines,
             run.bytes as f64 / 1e6,
+            t.orphans,
+            t.reclassified,
         );
     }
     if run.internal_error {
@@ -504,6 +549,7 @@ fn record_baseline(args: BaselineArgs) -> ExitCode {
         overrides: args.rules.overrides(None),
         coverage: Default::default(),
         cache: crate::cache::CacheMode::Default,
+        stdin: None,
     };
     let run = match engine::run(&options) {
         Ok(run) => run,

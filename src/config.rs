@@ -42,6 +42,7 @@ const DRIVER_KEYS: &[&str] = &[
     "max-file-size",
     "max-nesting",
     "follow-symlinks",
+    "preview",
 ];
 
 /// `max-file-size` by default: larger files are RG901, never read whole.
@@ -91,6 +92,8 @@ pub struct Config {
 /// What the command line adds to or overrides in the file.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
+    /// `--preview`: also run preview rules.
+    pub preview: bool,
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
     pub fail_on: Option<Severity>,
@@ -208,6 +211,7 @@ pub fn resolve(
     let mut max_file_size = DEFAULT_MAX_FILE_SIZE;
     let mut max_nesting = DEFAULT_MAX_NESTING;
     let mut follow_symlinks = false;
+    let mut preview = false;
 
     for (key, value) in table {
         let value_err = |e: toml::de::Error| {
@@ -261,6 +265,7 @@ pub fn resolve(
                     })?;
             }
             "follow-symlinks" => follow_symlinks = bool::deserialize(value).map_err(value_err)?,
+            "preview" => preview = bool::deserialize(value).map_err(value_err)?,
             k if Settings::SECTIONS.contains(&k) => {
                 settings_table.insert(key, value);
             }
@@ -291,6 +296,7 @@ pub fn resolve(
     if let Some(f) = overrides.fail_on {
         fail_on = f;
     }
+    preview |= overrides.preview;
 
     let all = registry::all();
     let selected: Vec<&'static RuleMeta> = match &select {
@@ -310,7 +316,11 @@ pub fn resolve(
     let mut enabled: Vec<&'static RuleMeta> = all
         .iter()
         .copied()
-        .filter(|m| ALWAYS_ON.contains(&m.code) || (selected.contains(m) && !ignored.contains(m)))
+        .filter(|m| {
+            ALWAYS_ON.contains(&m.code)
+                // Preview rules run only when preview is on, even when selected.
+                || (selected.contains(m) && !ignored.contains(m) && (preview || !m.preview))
+        })
         .collect();
     enabled.dedup_by_key(|m| m.code);
 

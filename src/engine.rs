@@ -30,6 +30,33 @@ pub struct RunOptions {
     pub coverage: CoverageOverrides,
     /// The per-file result cache (off by default for library callers).
     pub cache: CacheMode,
+    /// `--stdin-filename`: check this text as that file, with the rest of
+    /// its package from disk, and report only that file's findings.
+    pub stdin: Option<Stdin>,
+}
+
+/// A file's text given on stdin in place of its content on disk.
+#[derive(Debug, Default, Clone)]
+pub struct Stdin {
+    /// The file it stands for (relative to the current directory or absolute).
+    pub path: PathBuf,
+    pub text: Vec<u8>,
+}
+
+impl Stdin {
+    /// The absolute path it stands for (the file need not exist).
+    fn absolute(&self) -> Result<PathBuf, RunError> {
+        let name = self.path.file_name().ok_or_else(|| {
+            RunError::PathNotFound(self.path.clone(), std::io::Error::other("not a file name"))
+        })?;
+        let parent = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let parent =
+            std::fs::canonicalize(&parent).map_err(|e| RunError::PathNotFound(parent, e))?;
+        Ok(parent.join(name))
+    }
 }
 
 /// A run that could not start: exit code 2.
@@ -190,15 +217,25 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
 fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     let start = Instant::now();
     let mut paths = Vec::new();
-    let inputs = if options.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        options.paths.clone()
+    let stdin_abs = options.stdin.as_ref().map(Stdin::absolute).transpose()?;
+    let inputs = match &stdin_abs {
+        Some(abs) => vec![abs.parent().map(Path::to_path_buf).unwrap_or_default()],
+        None if options.paths.is_empty() => vec![PathBuf::from(".")],
+        None => options.paths.clone(),
     };
     for p in &inputs {
         paths.push(std::fs::canonicalize(p).map_err(|e| RunError::PathNotFound(p.clone(), e))?);
     }
     let mut workspace = Workspace::discover(&paths);
+    // With stdin, the whole package of the file is checked (crate-level rules
+    // need it); only the file's findings are reported.
+    if let Some(abs) = &stdin_abs {
+        let dir = workspace
+            .package_index(abs)
+            .map(|i| workspace.root.join(&workspace.packages[i].dir))
+            .unwrap_or_else(|| paths[0].clone());
+        paths = vec![dir];
+    }
     let mut notices = Vec::new();
     let (source, table) = config::discover(&workspace.config_root, options.config.as_deref())
         .map_err(RunError::Config)?;
@@ -207,6 +244,10 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
         coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
     let (mut files, walk_notes) = workspace.files(&paths, &config);
     notices.extend(walk_notes.notes);
+    let stdin_path = match (&options.stdin, &stdin_abs) {
+        (Some(stdin), Some(abs)) => Some(overlay(&workspace, &mut files, abs, stdin, &config)),
+        _ => None,
+    };
     if !workspace.has_cargo() && workspace.problems.is_empty() {
         notices.push(
             "no Cargo.toml found: the files are checked as one crate, without package and target kinds"
@@ -255,7 +296,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     // The module trees decide what the walk could only guess: test modules in
     // files of their own, the target of each file, orphans. Files whose
     // classification changes are checked again with the right one.
-    let trees = refine(&workspace, &files, &mut results, &config, &rules);
+    let (trees, reclassified) = refine(&workspace, &files, &mut results, &config, &rules);
     timings.files_wall = files_start.elapsed();
     timings.threads = rayon::current_num_threads();
     for r in &results {
@@ -267,6 +308,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     }
     let file_entries = file_entries(&workspace, &trees, &results);
     timings.orphans = file_entries.iter().filter(|f| f.zone == "orphan").count();
+    timings.reclassified = reclassified;
 
     // The cache is written while the crate phase runs: both only read the
     // per-file results.
@@ -350,6 +392,9 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.primary.span == b.primary.span);
+    if let Some(path) = &stdin_path {
+        diagnostics.retain(|d| &d.primary.path == path);
+    }
 
     let files_checked = results.len();
     let lines = results.iter().map(|r| r.lines).sum();
@@ -372,6 +417,37 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
         gate_lines: None,
         coverage: coverage_summary,
     })
+}
+
+/// Puts the stdin text in place of its file (adding the file when it is not
+/// on disk yet); returns the file's path as findings name it.
+fn overlay(
+    workspace: &Workspace,
+    files: &mut Vec<SourceFile>,
+    abs: &Path,
+    stdin: &Stdin,
+    config: &Config,
+) -> String {
+    let path = crate::workspace::rel(&workspace.root, abs);
+    let size = stdin.text.len() as u64;
+    match files.iter_mut().find(|f| f.abs == abs) {
+        Some(f) => {
+            f.size = size;
+            f.problem = None;
+            f.text = Some(stdin.text.clone());
+        }
+        None => {
+            let info = workspace.classify(abs, &path, config);
+            files.push(SourceFile {
+                abs: abs.to_path_buf(),
+                info,
+                size,
+                problem: None,
+                text: Some(stdin.text.clone()),
+            });
+        }
+    }
+    path
 }
 
 /// Drops `value` on a thread of its own; if none can be started, the closure
@@ -494,7 +570,11 @@ fn check_one_timed(
         );
         return result;
     }
-    let bytes = match crate::workspace::read_bounded(&file.abs, config.max_file_size) {
+    let read = match &file.text {
+        Some(text) => Ok(text.clone()),
+        None => crate::workspace::read_bounded(&file.abs, config.max_file_size),
+    };
+    let bytes = match read {
         Ok(b) => b,
         Err(e) => {
             unreadable(&mut result, format!("cannot read file: {e}"));
@@ -670,7 +750,7 @@ fn refine(
     results: &mut [FileResult],
     config: &Config,
     rules: &[&dyn Rule],
-) -> Trees {
+) -> (Trees, usize) {
     let trees = {
         let by_path: HashMap<&str, &FileFacts> = results
             .iter()
@@ -699,10 +779,12 @@ fn refine(
                     info,
                     size: file.size,
                     problem: None,
+                    text: file.text.clone(),
                 },
             ))
         })
         .collect();
+    let reclassified = redo.len();
     let redone: Vec<(usize, FileResult)> = redo
         .par_iter()
         .with_max_len(1)
@@ -715,7 +797,7 @@ fn refine(
         r.cache_hit = results[i].cache_hit;
         results[i] = r;
     }
-    trees
+    (trees, reclassified)
 }
 
 /// Each checked file's place in the workspace.
@@ -1095,6 +1177,7 @@ mod tests {
             },
             size: 0,
             problem: None,
+            text: None,
         };
         let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
         let result = check_one(&file, &config, &[&Panics], None);

@@ -10,11 +10,17 @@ const END: &str = "<!-- rules:end -->";
 
 /// The README's rule table, generated from the registry.
 fn rule_table() -> String {
-    let mut s = String::from("| Code | Name | Default | What it finds |\n|---|---|---|---|\n");
+    let mut s = String::from(
+        "| Code | Name | Default | Maturity | What it finds |\n|---|---|---|---|---|\n",
+    );
     for m in registry::all() {
         s.push_str(&format!(
-            "| `{}` | `{}` | {} | {} |\n",
-            m.code, m.name, m.default_severity, m.summary
+            "| `{}` | `{}` | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.default_severity,
+            m.maturity(),
+            m.summary
         ));
     }
     s

@@ -398,7 +398,7 @@ mod tests {
             name: name.into(),
             path_attr: path.map(Into::into),
             test: false,
-            line: 0,
+            line: 1,
         };
         let mut files: HashMap<&str, FileFacts> = HashMap::new();
         let lib = FileFacts {

@@ -4,6 +4,7 @@ use crate::rule::{Rule, RuleMeta};
 use crate::rules::error_as_string::ErrorAsString;
 use crate::rules::error_variant_erased::ErrorVariantErased;
 use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::security::tls_verification_disabled::TlsVerificationDisabled;
 use crate::rules::sql_concatenation::SqlConcatenation;
 use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::wildcard_error_match::WildcardErrorMatch;
@@ -18,6 +19,7 @@ static RULES: &[&dyn Rule] = &[
     &ErrorVariantErased,
     &WildcardErrorMatch,
     &SqlConcatenation,
+    &TlsVerificationDisabled,
 ];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).

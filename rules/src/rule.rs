@@ -25,6 +25,16 @@ pub struct RuleMeta {
     pub precision: &'static str,
     /// GitHub security-severity (0.0 to 10.0) for security rules.
     pub security_severity: Option<&'static str>,
+    /// A preview rule runs only with `--preview` (or `preview = true`): new
+    /// rules start there until measured on real services.
+    pub preview: bool,
+}
+
+impl RuleMeta {
+    /// `stable` or `preview`.
+    pub fn maturity(&self) -> &'static str {
+        if self.preview { "preview" } else { "stable" }
+    }
 }
 
 impl RuleMeta {
@@ -78,6 +88,7 @@ macro_rules! declare_rule {
             tags: [$($tag:literal),* $(,)?],
             precision: $precision:literal
             $(, security_severity: $sec:literal)?
+            $(, preview: $preview:literal)?
             $(,)?
         }
     ) => {
@@ -95,8 +106,20 @@ macro_rules! declare_rule {
                 tags: &[$($tag),*],
                 precision: $precision,
                 security_severity: $crate::__opt!($($sec)?),
+                preview: $crate::__or_false!($($preview)?),
             };
         }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __or_false {
+    () => {
+        false
+    };
+    ($v:literal) => {
+        $v
     };
 }
 

@@ -52,6 +52,7 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
         "tool": { "name": "rustgate", "version": env!("CARGO_PKG_VERSION") },
         "summary": {
             "files_checked": run.files_checked,
+            "orphans": run.files.iter().filter(|f| f.zone == "orphan").count(),
             "errors": errors,
             "warnings": warnings,
             "notes": notes,

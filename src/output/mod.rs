@@ -7,6 +7,7 @@ use rustgate_rules::{Diagnostic, Severity};
 
 use crate::engine::Run;
 
+pub mod cargo;
 pub mod concise;
 pub mod coverage_table;
 pub mod github;
@@ -30,6 +31,8 @@ pub enum Format {
     Github,
     /// A Markdown report for GitHub's job summary ($GITHUB_STEP_SUMMARY).
     Summary,
+    /// Cargo's JSON messages (`compiler-message`), for rust-analyzer's check command.
+    Cargo,
 }
 
 impl Format {
@@ -47,6 +50,7 @@ pub fn render(format: Format, run: &Run, w: &mut dyn Write, color: bool) -> io::
         Format::Sarif => sarif::render(run, w),
         Format::Github => github::render(run, w),
         Format::Summary => summary::render(run, w),
+        Format::Cargo => cargo::render(run, w),
     }
 }
 

@@ -22,8 +22,12 @@ pub fn level(severity: Severity) -> &'static str {
 
 fn rule_descriptor(rule: &RuleMeta) -> Value {
     let doc = rule.doc_text();
+    let mut tags: Vec<&str> = rule.tags.to_vec();
+    if rule.preview {
+        tags.push("preview");
+    }
     let mut properties = json!({
-        "tags": rule.tags,
+        "tags": tags,
         "precision": rule.precision,
         "problem.severity": match rule.default_severity {
             Severity::Error => "error",

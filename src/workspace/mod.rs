@@ -99,6 +99,8 @@ pub struct SourceFile {
     /// Why the file cannot be read, found during the walk (an unreadable
     /// folder, a symlink out of the tree): an RG901 finding, never a skip.
     pub problem: Option<String>,
+    /// The text to check in place of the file on disk (`--stdin-filename`).
+    pub text: Option<Vec<u8>>,
 }
 
 /// What the walk found besides the files to check.
@@ -374,6 +376,7 @@ impl Workspace {
                     info,
                     size,
                     problem,
+                    text: None,
                 }
             })
             .collect();

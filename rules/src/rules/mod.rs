@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod meta;
 pub mod panic_facts;
 pub mod panic_reachable_from_handler;
+pub mod security;
 pub mod sql_concatenation;
 pub mod sql_facts;
 mod sql_flow;
