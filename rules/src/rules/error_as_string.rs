@@ -44,6 +44,14 @@ declare_rule! {
     /// include-application-libraries = false  # also check application libraries
     /// ```
     ///
+    /// ## Accuracy
+    /// On the labelled services (dev set, 2026-12-03): 3 of 59 labelled
+    /// findings useful (0.05), recall 1.00, while the driver does not yet say
+    /// which libraries are application libraries; with that exemption (a
+    /// local trial) 0.20 useful, recall 0.33: the two readur findings a team
+    /// would act on sit in an application library, and the other four are
+    /// workspace libraries only a binary's startup calls.
+    ///
     /// ## Why is this bad?
     /// A caller can only handle an error that has its own variant. With a string
     /// or a type-erased error, the only ways to tell "not found" from "database
