@@ -129,6 +129,37 @@ pub struct CrateIndex<'a> {
     /// libraries, and for a package's binaries, tests, examples and benches
     /// the package's own library. Empty outside Cargo.
     pub dependencies: Vec<CrateDep<'a>>,
+    /// The crate's place in the workspace, filled by the driver; unknown by
+    /// default.
+    pub context: CrateContext,
+}
+
+/// What the driver knows about a crate's place in the workspace, for rules
+/// that judge a library by who uses it (RG301). The default, "unknown",
+/// keeps the rules' behaviour for a plain library.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CrateContext {
+    /// For a library target: `Some(true)` when its package has a binary
+    /// target and no other package of the workspace depends on it (an
+    /// application split into a library and a binary), `Some(false)` when
+    /// another package depends on it or the package has no binary, `None`
+    /// when unknown (outside Cargo, or not a library).
+    pub application_library: Option<bool>,
+    /// The library target's `crate-type` list as written in the manifest
+    /// (`["cdylib"]`); empty when not given (the default `lib`) or unknown.
+    pub crate_types: Vec<String>,
+}
+
+impl CrateContext {
+    /// Built only as a `cdylib` and/or `staticlib` (a wasm front end, a
+    /// plugin): an application, not a Rust library.
+    pub fn is_native_library_only(&self) -> bool {
+        !self.crate_types.is_empty()
+            && self
+                .crate_types
+                .iter()
+                .all(|t| matches!(t.as_str(), "cdylib" | "staticlib"))
+    }
 }
 
 /// A library crate of the workspace that a crate depends on.
@@ -356,6 +387,7 @@ impl<'a> CrateIndex<'a> {
             files,
             settings,
             dependencies: Vec::new(),
+            context: CrateContext::default(),
         }
     }
 }

@@ -23,6 +23,6 @@ pub mod testing;
 
 pub use checker::{Ctx, FnFrame, FnKind, Out, check_file};
 pub use diagnostic::{Diagnostic, Label, LineCol, Location, Severity, Span, Suppressed};
-pub use facts::{CrateDep, CrateFile, CrateIndex, FileFacts, FileInfo, TargetKind};
+pub use facts::{CrateContext, CrateDep, CrateFile, CrateIndex, FileFacts, FileInfo, TargetKind};
 pub use rule::{Rule, RuleMeta};
 pub use settings::Settings;

@@ -12,11 +12,23 @@ pub struct Settings {
     pub handlers: HandlerSettings,
     /// `[unwrap-in-handler]`: options of RG201 and RG202.
     pub unwrap_in_handler: UnwrapInHandlerOptions,
+    /// `[error-as-string]`: options of RG301.
+    pub error_as_string: ErrorAsStringOptions,
+}
+
+/// `[error-as-string]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ErrorAsStringOptions {
+    /// Also check application libraries: library targets that no other
+    /// package of the workspace depends on, in a package with a binary.
+    pub include_application_libraries: bool,
 }
 
 impl Settings {
     /// The top-level configuration tables that belong to rule settings.
-    pub const SECTIONS: &'static [&'static str] = &["handlers", "unwrap-in-handler"];
+    pub const SECTIONS: &'static [&'static str] =
+        &["handlers", "unwrap-in-handler", "error-as-string"];
 }
 
 /// `[handlers]`.

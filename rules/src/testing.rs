@@ -5,7 +5,7 @@
 //! of RG101 on the line of the comment, `//~^ RG101` on the line above (one
 //! `^` per line up). Several codes may follow, comma-separated.
 
-use crate::facts::{CrateIndex, FileFacts, FileInfo, TargetKind};
+use crate::facts::{CrateContext, CrateIndex, FileFacts, FileInfo, TargetKind};
 use crate::{Diagnostic, Rule, Settings, check_file};
 
 /// The `(line, code)` pairs a fixture expects, sorted.
@@ -33,6 +33,17 @@ pub fn check_sources(
     files: &[(&str, TargetKind, &str)],
     rules: &[&dyn Rule],
     settings: &Settings,
+) -> Vec<Diagnostic> {
+    check_sources_in(files, rules, settings, &CrateContext::default())
+}
+
+/// [`check_sources`] for a crate whose place in the workspace is `context`
+/// (what the driver fills in [`CrateIndex::context`]).
+pub fn check_sources_in(
+    files: &[(&str, TargetKind, &str)],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+    context: &CrateContext,
 ) -> Vec<Diagnostic> {
     let rules: Vec<&dyn Rule> = if rules.is_empty() {
         crate::registry::rules().to_vec()
@@ -66,7 +77,8 @@ pub fn check_sources(
     let root = files.first().map(|f| f.0);
     let kind = files.first().map_or(TargetKind::Lib, |f| f.1);
     let members = parsed.iter().map(|(i, f)| (i, f)).collect();
-    let index = CrateIndex::build("fixture".into(), kind, root, members, settings);
+    let mut index = CrateIndex::build("fixture".into(), kind, root, members, settings);
+    index.context = context.clone();
     for rule in &rules {
         rule.check_crate(&index, &mut diagnostics);
     }
@@ -81,8 +93,18 @@ pub fn assert_fixture(
     rules: &[&dyn Rule],
     settings: &Settings,
 ) {
+    assert_fixture_in(files, rules, settings, &CrateContext::default());
+}
+
+/// [`assert_fixture`] for a crate whose place in the workspace is `context`.
+pub fn assert_fixture_in(
+    files: &[(&str, TargetKind, &str)],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+    context: &CrateContext,
+) {
     let got: Vec<(String, u32, String)> = {
-        let mut v: Vec<_> = check_sources(files, rules, settings)
+        let mut v: Vec<_> = check_sources_in(files, rules, settings, context)
             .into_iter()
             .map(|d| {
                 (

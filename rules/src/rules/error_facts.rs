@@ -21,6 +21,89 @@ pub struct ErrorFacts {
     /// Local names bound by `use anyhow::..` / `use eyre::..` to an opaque
     /// error type or its `Result` alias: (local name, what it is).
     pub opaque_imports: Vec<(String, OpaqueKind)>,
+    /// `map_err(name)` calls with a crate-local function name (RG302 judges
+    /// them in the crate phase, once it knows what `name` does with its
+    /// argument).
+    #[serde(default)]
+    pub map_err_fns: Vec<(String, Span)>,
+    /// Functions of one parameter that throw their argument away (`fn
+    /// to_validation(_: Error) -> ..`): candidates for `map_err_fns`.
+    #[serde(default)]
+    pub discarding_fns: Vec<String>,
+    /// RG303: enums defined by a `macro_rules!` of the file from a
+    /// repetition of the macro's input.
+    #[serde(default)]
+    pub macro_enums: Vec<MacroEnum>,
+    /// RG303: item-position macro invocations with their capitalised
+    /// top-level identifiers (candidate variants): (macro name, names).
+    #[serde(default)]
+    pub macro_tables: Vec<(String, Vec<String>)>,
+    /// RG301: `pub` functions of a library whose error type is opaque, or
+    /// whose return type may be a crate-local opaque alias.
+    #[serde(default)]
+    pub opaque_fns: Vec<OpaqueFn>,
+    /// RG301: `type X<..> = ..;` aliases of an opaque result or error:
+    /// (alias name, what the error is).
+    #[serde(default)]
+    pub opaque_aliases: Vec<(String, String)>,
+    /// RG301: modules declared in the file (inline or `mod x;`), by their
+    /// path inside the file.
+    #[serde(default)]
+    pub modules: Vec<ModuleVis>,
+    /// RG301: `pub` types and traits, by their inline module path and name.
+    #[serde(default)]
+    pub pub_types: Vec<(Vec<String>, String)>,
+    /// RG301: names made public by `pub use` (the local name); a glob
+    /// `pub use a::b::*` records `*b`.
+    #[serde(default)]
+    pub reexports: Vec<String>,
+    /// Walk-local state of RG302: the file imports browser bindings
+    /// (`wasm_bindgen`, `web_sys`, ..), whose errors are `JsValue`s.
+    #[serde(skip)]
+    pub browser: bool,
+    /// Walk-local state of RG302: `map_err` calls whose result is swallowed
+    /// (`.ok()`, `.unwrap_or*`, `let _ =`), by the span of `map_err`.
+    #[serde(skip)]
+    pub swallowed: Vec<Span>,
+}
+
+/// A `pub` function (or method of a `pub` trait, or inherent method) with
+/// an opaque error type.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OpaqueFn {
+    pub name: String,
+    /// The error type (or the whole return type for a one-parameter alias).
+    pub span: Span,
+    /// What the error is (`a \`String\``), or `None` when the return type
+    /// is `alias<..>`, decided in the crate phase.
+    pub what: Option<String>,
+    /// The alias the return type names when `what` is `None`.
+    pub alias: Option<String>,
+    /// Inline modules around the function in its file.
+    pub inline_modules: Vec<String>,
+    /// The `impl` self type or the trait the function belongs to.
+    pub owner: Option<String>,
+}
+
+/// An enum a `macro_rules!` defines: `macro_rules! make_error { (..) => {
+/// enum ErrorKind { $($name($ty)),+ } } }`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MacroEnum {
+    pub macro_name: String,
+    pub name: String,
+    /// The enum's name inside the macro body.
+    pub span: Span,
+}
+
+/// A module declaration and its visibility.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ModuleVis {
+    /// Inline modules around it, then its name.
+    pub path: Vec<String>,
+    /// `pub mod` (not `pub(crate)`).
+    pub public: bool,
+    /// Compiled only for tests (`#[cfg(test)]`, `#[cfg(any(test, ..))]`).
+    pub test_only: bool,
 }
 
 /// An enum definition.
@@ -82,8 +165,93 @@ pub fn record_item(cx: &Ctx<'_>, item: &syn::Item, facts: &mut ErrorFacts) {
                 facts.error_impls.push(name);
             }
         }
+        syn::Item::Macro(m) => {
+            let Some(name) = crate::syntax::last_segment(&m.mac.path) else {
+                return;
+            };
+            if name == "macro_rules" {
+                if let Some(ident) = &m.ident {
+                    macro_enums(&ident.to_string(), &m.mac.tokens, &mut facts.macro_enums);
+                }
+            } else {
+                let variants = table_variants(&m.mac.tokens);
+                if !variants.is_empty() {
+                    facts.macro_tables.push((name, variants));
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// Enums a `macro_rules!` defines with variants from a repetition:
+/// `enum ErrorKind { $($name($ty)),+ }`.
+fn macro_enums(macro_name: &str, tokens: &proc_macro2::TokenStream, out: &mut Vec<MacroEnum>) {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    for (i, t) in trees.iter().enumerate() {
+        match t {
+            TokenTree::Ident(kw) if kw == "enum" => {
+                if let (Some(TokenTree::Ident(name)), Some(TokenTree::Group(body))) =
+                    (trees.get(i + 1), trees.get(i + 2))
+                    && body.delimiter() == proc_macro2::Delimiter::Brace
+                    && matches!(body.stream().into_iter().next(), Some(TokenTree::Punct(p)) if p.as_char() == '$')
+                {
+                    out.push(MacroEnum {
+                        macro_name: macro_name.to_owned(),
+                        name: name.to_string(),
+                        span: Span::from(name.span()),
+                    });
+                }
+            }
+            TokenTree::Group(g) => macro_enums(macro_name, &g.stream(), out),
+            _ => {}
+        }
+    }
+}
+
+/// The variant names of a table-like macro invocation: the capitalised
+/// identifiers at its top level (`Db(DieselErr): _has_source, _api_error,`
+/// gives `Db`). Empty for invocations without any.
+fn table_variants(tokens: &proc_macro2::TokenStream) -> Vec<String> {
+    tokens
+        .clone()
+        .into_iter()
+        .filter_map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                let s = i.to_string();
+                s.starts_with(|c: char| c.is_ascii_uppercase()).then_some(s)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The error enums a crate defines through its `macro_rules!`: each
+/// [`MacroEnum`] with the variants of the invocations of its macro.
+pub fn macro_defined_enums<'f>(
+    files: impl Iterator<Item = &'f ErrorFacts> + Clone,
+) -> Vec<EnumFact> {
+    let mut out = Vec::new();
+    for facts in files.clone() {
+        for e in &facts.macro_enums {
+            let variants: Vec<String> = files
+                .clone()
+                .flat_map(|f| f.macro_tables.iter())
+                .filter(|(name, _)| *name == e.macro_name)
+                .flat_map(|(_, v)| v.iter().cloned())
+                .collect();
+            if !variants.is_empty() {
+                out.push(EnumFact {
+                    name: e.name.clone(),
+                    variants,
+                    span: e.span,
+                    derives_error: false,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Records a `match` expression that has a catch-all arm.
@@ -91,21 +259,129 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
     if !cx.is_business_logic() {
         return;
     }
-    let Some(catch_all) = m.arms.iter().find(|arm| is_catch_all(&arm.pat)) else {
+    // `_ =>`, or `Err(_) =>` in a match on a `Result` whose other arms name
+    // `Err(AppError::Variant)`.
+    let Some((catch_all, pat)) = m.arms.iter().find_map(|arm| {
+        if is_catch_all(&arm.pat) {
+            Some((arm, &arm.pat))
+        } else {
+            err_inner(&arm.pat)
+                .filter(|p| is_catch_all(p))
+                .map(|p| (arm, p))
+        }
+    }) else {
         return;
     };
+    if hides_nothing(catch_all, pat) || explained(cx.source, catch_all) {
+        return;
+    }
     let self_name = cx.current_impl().and_then(|i| type_name(&i.self_ty));
     let mut variants = Vec::new();
     for arm in &m.arms {
-        collect_variant_paths(&arm.pat, self_name.as_deref(), &mut variants);
+        let pat = err_inner(&arm.pat).unwrap_or(&arm.pat);
+        collect_variant_paths(pat, self_name.as_deref(), &mut variants);
     }
     if variants.is_empty() {
         return;
     }
     facts.matches.push(MatchFact {
-        catch_all: Span::of(&catch_all.pat),
+        catch_all: Span::of(pat),
         variants,
     });
+}
+
+/// A catch-all arm that hides no variant: it hands the value on (`e => e`,
+/// `other => Err(other.into())`, `e => return Err(e)`), answers a predicate
+/// or an optional hint (`_ => false`, `_ => None`), or panics (a new variant
+/// surfaces loudly instead of being mapped silently).
+fn hides_nothing(arm: &syn::Arm, pat: &syn::Pat) -> bool {
+    if let syn::Pat::Ident(p) = pat {
+        let mut finder = Mentions {
+            name: &p.ident,
+            found: false,
+        };
+        syn::visit::Visit::visit_expr(&mut finder, &arm.body);
+        if finder.found {
+            return true;
+        }
+    }
+    let mut body = &*arm.body;
+    while let syn::Expr::Block(b) = body {
+        match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => body = e,
+            [syn::Stmt::Macro(m)] => return is_panic(&m.mac),
+            _ => return false,
+        }
+    }
+    match body {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(_),
+            ..
+        }) => true,
+        syn::Expr::Path(p) => p.path.is_ident("None"),
+        syn::Expr::Macro(m) => is_panic(&m.mac),
+        _ => false,
+    }
+}
+
+fn is_panic(mac: &syn::Macro) -> bool {
+    matches!(
+        crate::syntax::last_segment(&mac.path).as_deref(),
+        Some("panic" | "unreachable" | "todo" | "unimplemented")
+    )
+}
+
+/// The arm carries a trailing comment explaining the default (`_ =>
+/// Category::Network, // everything else talks to the upstream API`), other
+/// than a `FIXME` / `TODO` / `XXX` / `HACK`. A comment on the line above is
+/// not enough: it often describes the whole match.
+fn explained(source: &str, arm: &syn::Arm) -> bool {
+    let first = Span::of(&arm.pat).start.line as usize;
+    let last = Span::of(&arm.body).end.line as usize;
+    let lines = source
+        .lines()
+        .skip(first.saturating_sub(1))
+        .take(last + 1 - first.min(last));
+    for line in lines {
+        let Some(pos) = line.find("//") else {
+            continue;
+        };
+        let comment = &line[pos..];
+        // `//~` marks a fixture's expectation.
+        if comment.starts_with("//~") {
+            continue;
+        }
+        if !["FIXME", "TODO", "XXX", "HACK"]
+            .iter()
+            .any(|w| comment.contains(w))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether an expression uses `name` outside macros (a log line naming the
+/// value does not hand it on).
+struct Mentions<'n> {
+    name: &'n syn::Ident,
+    found: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Mentions<'_> {
+    fn visit_ident(&mut self, i: &'ast syn::Ident) {
+        if i == self.name {
+            self.found = true;
+        }
+    }
+}
+
+/// The pattern inside `Err(..)`.
+fn err_inner(pat: &syn::Pat) -> Option<&syn::Pat> {
+    match pat {
+        syn::Pat::TupleStruct(t) if t.path.is_ident("Err") && t.elems.len() == 1 => t.elems.first(),
+        _ => None,
+    }
 }
 
 /// `_`, or a binding that is not a variant (lowercase): `other`, `e`, `ref e`.

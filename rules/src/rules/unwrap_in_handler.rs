@@ -344,6 +344,7 @@ mod tests {
                 honor_clippy_allows: false,
                 ..Default::default()
             },
+            ..Settings::default()
         };
         check(
             &[

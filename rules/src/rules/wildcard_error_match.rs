@@ -5,23 +5,54 @@ use crate::{CrateFile, CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare
 
 declare_rule! {
     /// ## What it does
-    /// Reports a `match` on a value of an error enum defined in the same crate
+    /// Reports a `match` on a value of an error enum defined in the workspace
     /// that has a catch-all arm: `_ =>` or a bare binding such as `other =>`.
-    /// An error enum is an enum whose name ends in `Error`, that derives
-    /// `Error` (`thiserror::Error`) or that implements `std::error::Error`.
+    /// "Defined in the workspace" means in the same crate or in a library of
+    /// the workspace the crate depends on (another member named as a `path`
+    /// dependency, or, for a binary, its own package's library).
+    /// An error enum is an enum whose name ends in `Error` or `ErrorKind`,
+    /// that derives `Error` (`thiserror::Error`) or that implements
+    /// `std::error::Error`. Enums a `macro_rules!` of the crate defines from
+    /// a repetition (`enum ErrorKind { $($name($ty)),+ }`) count too, with
+    /// the capitalised top-level names of the macro's item-position
+    /// invocations as variants (`make_error! { Db(DbErr): .., Io(io::Error):
+    /// .. }` gives `Db` and `Io`).
     /// The finding is at the catch-all arm, with a label on the enum's
     /// definition listing the variants the arm hides.
     ///
     /// rustgate does not know types, so the matched enum is recognised from the
     /// other arms: their patterns name `Enum::Variant` (or `Self::Variant`
-    /// inside an `impl` of the enum), and the crate must define an error enum
-    /// of that name with all the named variants. Therefore:
+    /// inside an `impl` of the enum), and the crate or one of its workspace
+    /// dependencies must define an error enum of that name with all the named
+    /// variants (the crate's own enum wins over a dependency's of the same
+    /// name). Therefore:
     /// - `_` nested inside a variant pattern (`AppError::Db(_)`) is not a
     ///   catch-all, and neither is a guarded arm (`e if e.is_retryable()`);
     /// - foreign error enums (`sqlx::Error::RowNotFound`) and enums that are
     ///   not errors are not reported;
     /// - arms that name variants without the enum (after `use AppError::*`)
-    ///   are not recognised, nor are enums matched inside `Err(..)`.
+    ///   are not recognised;
+    /// - in a match on a `Result`, `Err(AppError::NotFound) => ..` arms with
+    ///   an `Err(_) =>` (or `Err(e) =>`) arm are a match on the enum too; the
+    ///   finding is at the pattern inside `Err(..)`.
+    ///
+    /// Not reported, because the catch-all hides nothing:
+    /// - it hands the value on: the bound value is used outside a macro
+    ///   (`e => e`, `other => Err(other)`, `e => Err(e).unwrap()`); naming it
+    ///   only in a log line does not count;
+    /// - it answers a predicate or an optional hint: its value is `true`,
+    ///   `false` or `None`;
+    /// - it panics (`panic!`, `unreachable!`, `todo!`, `unimplemented!`): a
+    ///   new variant surfaces loudly instead of being mapped silently;
+    /// - it carries a trailing comment that explains the default
+    ///   (`_ => Category::Network, // everything else is upstream`); a
+    ///   `FIXME`, `TODO`, `XXX` or `HACK` is no explanation, and a comment on
+    ///   the line above is not enough (it often describes the whole match).
+    ///
+    /// ## Accuracy
+    /// On the labelled services (dev set, 2026-12-03): useful 0.80 (16 of
+    /// 20 labelled findings), recall 1.00; the remaining noise is catch-all
+    /// defaults of a metadata classification without an explaining comment.
     ///
     /// ## Why is this bad?
     /// When someone adds a variant to the enum, the compiler points at every
@@ -59,7 +90,7 @@ declare_rule! {
         code: "RG303",
         name: "wildcard-error-match",
         severity: Warning,
-        summary: "catch-all arm in a match on the crate's own error enum",
+        summary: "catch-all arm in a match on an error enum of the workspace",
         tags: ["maintainability", "reliability"],
         precision: "medium",
     }
@@ -88,17 +119,40 @@ impl Rule for WildcardErrorMatch {
     }
 
     fn check_crate(&self, krate: &CrateIndex<'_>, out: &mut Vec<Diagnostic>) {
-        let impls: HashSet<&str> = krate
+        // The crate's own files first, then the workspace libraries it
+        // depends on: a name defined in both resolves to the crate's own.
+        let defining: Vec<&CrateFile<'_>> = krate
             .files
+            .iter()
+            .chain(krate.dependencies.iter().flat_map(|d| d.files.iter()))
+            .collect();
+        let impls: HashSet<&str> = defining
             .iter()
             .flat_map(|f| f.facts.errors.error_impls.iter().map(String::as_str))
             .collect();
-        let error_enums: Vec<(&CrateFile<'_>, &EnumFact)> = krate
+        // Enums of the crate's own `macro_rules!`, with the variants of the
+        // macro's invocations; each is labelled in the file of its macro.
+        let by_macro: Vec<(&CrateFile<'_>, EnumFact)> = krate
             .files
             .iter()
+            .filter(|f| !f.facts.errors.macro_enums.is_empty())
+            .flat_map(|f| {
+                error_facts::macro_defined_enums(krate.files.iter().map(|f| &f.facts.errors))
+                    .into_iter()
+                    .filter(|e| f.facts.errors.macro_enums.iter().any(|m| m.name == e.name))
+                    .map(move |e| (f, e))
+            })
+            .collect();
+        let error_enums: Vec<(&CrateFile<'_>, &EnumFact)> = defining
+            .iter()
+            .copied()
             .flat_map(|f| f.facts.errors.enums.iter().map(move |e| (f, e)))
+            .chain(by_macro.iter().map(|(f, e)| (*f, e)))
             .filter(|(_, e)| {
-                e.name.ends_with("Error") || e.derives_error || impls.contains(e.name.as_str())
+                e.name.ends_with("Error")
+                    || e.name.ends_with("ErrorKind")
+                    || e.derives_error
+                    || impls.contains(e.name.as_str())
             })
             .collect();
         if error_enums.is_empty() {
@@ -187,21 +241,10 @@ mod tests {
                 fixture!("src/lib.rs"),
                 fixture!("src/error.rs"),
                 fixture!("src/api.rs"),
+                fixture!("src/defaults.rs"),
+                fixture!("src/macro_enum.rs"),
                 fixture!("src/other.rs"),
             ],
-            ERROR_RULES,
-            &Settings::default(),
-        );
-    }
-
-    #[test]
-    fn fixture_binary_matching_the_library_enum_is_foreign() {
-        assert_fixture(
-            &[(
-                "src/main.rs",
-                TargetKind::Bin,
-                include_str!("../../../fixtures/rules/errors-wildcard-match/src/main.rs"),
-            )],
             ERROR_RULES,
             &Settings::default(),
         );
