@@ -1054,6 +1054,24 @@ fn crate_phase(
     for (index, deps) in indexes.iter_mut().zip(deps) {
         index.dependencies = deps;
     }
+    // What the error rules judge a library by: who uses it, how it is built.
+    for (index, group) in indexes.iter_mut().zip(&groups) {
+        if let Some(pi) = group.package
+            && group.kind == TargetKind::Lib
+        {
+            let package = &workspace.packages[pi];
+            if let Some(lib) = package.targets.iter().find(|t| t.kind == TargetKind::Lib) {
+                index.context.crate_types = lib.crate_types.clone();
+            }
+            let has_bin = package.targets.iter().any(|t| t.kind == TargetKind::Bin);
+            let depended_on = workspace
+                .packages
+                .iter()
+                .enumerate()
+                .any(|(qi, q)| qi != pi && q.deps.iter().any(|(_, d)| *d == pi));
+            index.context.application_library = Some(has_bin && !depended_on);
+        }
+    }
     indexes
         .par_iter()
         .zip(groups.par_iter())

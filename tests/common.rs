@@ -42,6 +42,8 @@ pub fn rustgate(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // The cache goes to `<root>/target` whatever the test runner's target dir.
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap()
 }

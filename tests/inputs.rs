@@ -56,7 +56,7 @@ fn unreadable_file_is_rg901() {
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert!(
-        out.starts_with("src/gone.rs:1:1: RG901 [error] a symlink, not followed"),
+        out.starts_with("src/gone.rs:1:1: RG901 [error] broken symlink:"),
         "{out}"
     );
 }

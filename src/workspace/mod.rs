@@ -106,7 +106,8 @@ pub struct SourceFile {
 /// What the walk found besides the files to check.
 #[derive(Debug, Default)]
 pub struct WalkNotes {
-    /// Notes for stderr: FIFOs, sockets and devices named `.rs`.
+    /// Notes for stderr: FIFOs, sockets and devices named `.rs`, symlinks
+    /// to files inside the root (checked where they lie).
     pub notes: Vec<String>,
 }
 
@@ -411,21 +412,20 @@ fn classify_entry(
         return Entry::Skip;
     }
     if ft.is_symlink() {
-        if !follow {
-            // Not read, and not skipped in silence either: the module it may
-            // hold would go unchecked, so the gate fails closed.
-            return Entry::Unreadable(
-                path.to_path_buf(),
-                "a symlink, not followed (set `follow-symlinks = true` to check symlinks inside the workspace)".to_owned(),
-            );
-        }
+        // Resolved without reading: only a regular file inside the root is
+        // ever read, and by default not even that (it is checked where it lies).
         return match std::fs::canonicalize(path) {
             Ok(target) if !target.starts_with(root) => Entry::Unreadable(
                 path.to_path_buf(),
                 "symlink to a file outside the workspace: not read".to_owned(),
             ),
             Ok(target) => match std::fs::metadata(&target) {
-                Ok(m) if m.is_file() => Entry::Check(path.to_path_buf(), m.len()),
+                Ok(m) if m.is_file() && follow => Entry::Check(path.to_path_buf(), m.len()),
+                Ok(m) if m.is_file() => Entry::Note(format!(
+                    "{}: a symlink to {}, checked there, not here (`follow-symlinks = true` checks it under both names)",
+                    shown(),
+                    rel(root, &target)
+                )),
                 Ok(_) => Entry::Unreadable(
                     path.to_path_buf(),
                     "symlink to something that is not a regular file: not read".to_owned(),
