@@ -795,7 +795,6 @@ mod tests {
                 kind: TargetKind::Lib,
                 business_logic: true,
                 generated: false,
-            generated: false,
             },
             size: 0,
         };
