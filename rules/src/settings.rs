@@ -12,11 +12,20 @@ pub struct Settings {
     pub handlers: HandlerSettings,
     /// `[unwrap-in-handler]`: options of RG201 and RG202.
     pub unwrap_in_handler: UnwrapInHandlerOptions,
+    /// `[unsafe-in-business-logic]`: options of RG101 and RG102.
+    pub unsafe_in_business_logic: UnsafeOptions,
+    /// `[sql-concatenation]`: options of RG401.
+    pub sql_concatenation: SqlOptions,
 }
 
 impl Settings {
     /// The top-level configuration tables that belong to rule settings.
-    pub const SECTIONS: &'static [&'static str] = &["handlers", "unwrap-in-handler"];
+    pub const SECTIONS: &'static [&'static str] = &[
+        "handlers",
+        "unwrap-in-handler",
+        "unsafe-in-business-logic",
+        "sql-concatenation",
+    ];
 }
 
 /// `[handlers]`.
@@ -49,4 +58,23 @@ impl Default for UnwrapInHandlerOptions {
             honor_clippy_allows: true,
         }
     }
+}
+
+/// `[unsafe-in-business-logic]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnsafeOptions {
+    /// Also check generated files (RG101 and RG102).
+    pub include_generated: bool,
+    /// Report an `unsafe` block in a binary's `fn main` that only sets or
+    /// removes environment variables (RG101).
+    pub report_env_in_main: bool,
+}
+
+/// `[sql-concatenation]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SqlOptions {
+    /// Report values whose type proves them numeric (or `bool`) as well.
+    pub report_numbers: bool,
 }

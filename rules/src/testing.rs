@@ -34,6 +34,17 @@ pub fn check_sources(
     rules: &[&dyn Rule],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
+    check_sources_marked(files, &[], rules, settings)
+}
+
+/// [`check_sources`], with the files at the paths in `generated` marked as
+/// generated code ([`FileInfo::generated`]).
+pub fn check_sources_marked(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
     let rules: Vec<&dyn Rule> = if rules.is_empty() {
         crate::registry::rules().to_vec()
     } else {
@@ -48,7 +59,7 @@ pub fn check_sources(
             package: Some("fixture".to_owned()),
             kind: *kind,
             business_logic: kind.is_production(),
-            generated: false,
+            generated: generated.contains(path),
         };
         let ast = match syn::parse_file(source) {
             Ok(ast) => ast,
@@ -81,8 +92,19 @@ pub fn assert_fixture(
     rules: &[&dyn Rule],
     settings: &Settings,
 ) {
+    assert_fixture_marked(files, &[], rules, settings);
+}
+
+/// [`assert_fixture`], with the files at the paths in `generated` marked as
+/// generated code.
+pub fn assert_fixture_marked(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+) {
     let got: Vec<(String, u32, String)> = {
-        let mut v: Vec<_> = check_sources(files, rules, settings)
+        let mut v: Vec<_> = check_sources_marked(files, generated, rules, settings)
             .into_iter()
             .map(|d| {
                 (

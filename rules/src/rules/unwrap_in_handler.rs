@@ -244,6 +244,7 @@ mod tests {
                 indexing: true,
                 honor_clippy_allows: false,
             },
+            ..Settings::default()
         };
         check(
             &[
