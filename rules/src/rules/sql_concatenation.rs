@@ -146,10 +146,10 @@ fn analyse(cx: &Ctx<'_>, sig: &syn::Signature, block: &syn::Block, out: &mut Out
     if cx.in_test() || !out.facts.sql.analyse {
         return;
     }
-    let mut flow = Flow::new(&out.facts.sql);
+    let mut flow = Flow::new(&out.facts.sql, cx.settings.sql_concatenation.report_numbers);
     for input in &sig.inputs {
         if let syn::FnArg::Typed(pt) = input {
-            flow.bind_opaque(&pt.pat);
+            flow.bind_typed(&pt.pat, &pt.ty);
         }
     }
     flow.visit_block(block);

@@ -217,3 +217,26 @@ fn many_appends_in_branches_stay_bounded() {
     body.push_str("    sqlx::query(&q); //~ RG401\n}\n");
     check(&[("src/lib.rs", TargetKind::Lib, &body)]);
 }
+
+#[test]
+fn numbers_literals_either_way_and_included_files() {
+    check(&[fixture!("sql-numbers", "src/lib.rs")]);
+}
+
+#[test]
+fn numbers_taint_with_report_numbers() {
+    let src = r#"
+fn f(pool: &PgPool, id: i64, names: &[String]) {
+    sqlx::query(&format!("SELECT * FROM t WHERE id = {id}")); //~ RG401
+    sqlx::query(&format!("SELECT * FROM t LIMIT {}", names.len())); //~ RG401
+    sqlx::query(&format!("SELECT * FROM t WHERE a = {}", if id > 0 { "x" } else { "y" }));
+}
+"#;
+    let mut settings = Settings::default();
+    settings.sql_concatenation.report_numbers = true;
+    assert_fixture(
+        &[("src/lib.rs", TargetKind::Lib, src)],
+        &[&SqlConcatenation],
+        &settings,
+    );
+}
