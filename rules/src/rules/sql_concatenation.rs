@@ -18,14 +18,44 @@ declare_rule! {
     /// `join()` or `String::from(..) + ..`. The rule follows it through local
     /// variables, reassignment, shadowing, `&q`, `&*q`, `q.as_str()`,
     /// `.to_string()` and `.clone()`, in statement order, into the sinks below.
-    /// Literals, `concat!` of literals and `const` / `static` items of the same
-    /// crate are constants; every other value is a runtime value, integers
-    /// included: without types, a value cannot be proven to be a number, and a
-    /// "number" that is really a `String` is the classic injection. Constants
-    /// of the same file (at any depth, associated ones included) are known at
-    /// once; an upper-case name the file does not define (`schema::USERS`) is
-    /// looked up after the whole crate was read, among the `const` and
-    /// `static` items of all its files.
+    /// Constants: literals, `concat!` of literals, `include_str!` /
+    /// `include_bytes!` (and `format!(include_str!(..), ..)` is as constant as
+    /// its arguments), `const` / `static` items of the same crate, and an
+    /// `if` or `match` whose every branch is a constant (`if desc { "DESC" }
+    /// else { "ASC" }`, also written inline as a `format!` argument); a branch
+    /// that diverges (`return`, `break`, `continue`, `panic!`, `bail!`) adds
+    /// nothing. Constants of the same file (at any depth, associated ones
+    /// included) are known at once; an upper-case name the file does not
+    /// define (`schema::USERS`) is looked up after the whole crate was read,
+    /// among the `const` and `static` items of all its files.
+    ///
+    /// Numbers are not injection: a value whose type the syntax proves to be
+    /// a number, a `bool` or a `Uuid` (their text is digits, `true`/`false`
+    /// or hex and dashes) does not taint. That is: a parameter or `let` typed
+    /// so (`id: i64`, `limit: &u32`, `Path(id): Path<i64>`, `Option<Uuid>`,
+    /// `Vec<i64>`: one generic wrapper and references are looked through);
+    /// an integer literal; `x as i64`; `.len()`, `.count()`, `.as_millis()`
+    /// and the other `Duration::as_*`, `.timestamp()`; `.parse::<i64>()`;
+    /// comparisons; arithmetic, negation and ranges on numbers and constants;
+    /// `if let Some(u) = v` / `Ok(u)` when `v` is a number; closures mapped
+    /// over a range or iterator (`(0..n).map(|i| format!("${}", i + 2))`,
+    /// `.iter().map(|_| "?")`, `.enumerate()`'s index) followed by
+    /// `collect` and `join`. A value of unknown type still taints: a
+    /// "number" that is really a `String` is the classic injection.
+    ///
+    /// Checked against a fixed set: after a statement that rejects every
+    /// other value, a local is a constant for the rest of its block:
+    /// - `if !SET.contains(&v) { return .. }` (or `break`, `continue`,
+    ///   `panic!`, `bail!`), where `SET` is an array, `&[..]` or `vec![..]` of
+    ///   constants, or a `const` / `static`; `v` may be `v`, `&v`,
+    ///   `v.as_str()`, `v.as_ref()` or `v.as_deref()`;
+    /// - `if !matches!(v, "a" | "b") { return .. }`;
+    /// - `match v { "a" | "b" => .., _ => return .. }`: every arm a pattern of
+    ///   literals or diverging; inside a literal arm, `v` is a constant too
+    ///   (`let col = match col { "id" | "name" => col, _ => return .. }`).
+    ///
+    /// A check with an `else`, one that does not diverge, or one in an inner
+    /// block (it holds inside that block only) does not count.
     ///
     /// Sinks (`.name` is a method on any receiver: since the receiver's type is
     /// unknown, the string must also look like SQL, with a keyword such as
@@ -36,16 +66,20 @@ declare_rule! {
     /// - diesel: `diesel::sql_query`, `diesel::dsl::sql`
     /// - postgres / tokio_postgres: `.query`, `.query_one`, `.query_opt`, `.query_raw`, `.execute`, `.batch_execute`, `.simple_query`, `.prepare`
     /// - rusqlite: `.execute`, `.execute_batch`, `.prepare`, `.prepare_cached`, `.query_row`
-    /// - mysql / mysql_async: `.query`, `.query_first`, `.query_iter`, `.query_drop`, `.query_map`, `.exec`, `.exec_first`, `.exec_iter`, `.exec_drop`, `.exec_map`, `.exec_batch`
+    /// - mysql / mysql_async: `.query`, `.query_opt`, `.query_first`, `.query_first_opt`, `.query_iter`, `.query_drop`, `.query_fold`, `.query_fold_opt`, `.query_map`, `.query_map_opt`, `.query_stream`, `.prep`, `.exec`, `.exec_first`, `.exec_iter`, `.exec_drop`, `.exec_map`, `.exec_batch`
     /// - sea-orm: `Statement::from_string`
     ///
     /// `QueryBuilder::push` is a sink when its receiver is a local initialised
-    /// with `QueryBuilder::new`; any runtime value pushed is reported.
+    /// with `QueryBuilder::new`; any runtime value pushed is reported. Method
+    /// sinks apply to any receiver: connections, pools, transactions
+    /// (`Executor::execute` / `fetch*` on a `&PgPool` or `&mut PgConnection`
+    /// alike).
     ///
     /// Not followed: flows across functions (a helper that returns a built
     /// string, a parameter that receives one), struct fields, collections other
-    /// than a local `Vec` filled with `push` and joined, and constants of other
-    /// crates (they count as runtime values). Not reported: `sqlx::query!` and
+    /// than a local `Vec` filled with `push` and joined, closures with a block
+    /// body in `map`, and constants of other crates (they count as runtime
+    /// values). Not reported: `sqlx::query!` and
     /// the other checked macros, bind parameters, `push_bind`, SQL logged with
     /// `tracing` or `log`, test code.
     ///
@@ -77,6 +111,10 @@ declare_rule! {
     /// A table or column name cannot be a bind parameter: pick it from a fixed
     /// list (a `match` that yields a `const` or a literal) rather than
     /// interpolating the request's value.
+    ///
+    /// ## Options
+    /// - `[sql-concatenation] report-numbers = true`: numbers taint like any
+    ///   other value (default `false`).
     pub struct SqlConcatenation {
         code: "RG401",
         name: "sql-concatenation",

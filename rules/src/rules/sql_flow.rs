@@ -320,12 +320,28 @@ impl<'a> Flow<'a> {
                     None => then,
                 }
             }
-            Expr::Match(m) => m
-                .arms
-                .iter()
-                .map(|arm| self.eval(&arm.body))
-                .reduce(Val::union)
-                .unwrap_or_default(),
+            Expr::Match(m) => {
+                // In an arm whose pattern is literals only, a local
+                // scrutinee equals one of them: a constant there.
+                let scrutinee = checked_local(&m.expr);
+                m.arms
+                    .iter()
+                    .map(|arm| match &scrutinee {
+                        Some(name) if is_literal_pattern(&arm.pat) => {
+                            self.overlay
+                                .borrow_mut()
+                                .push((name.clone(), Val::constant("")));
+                            let val = self.eval(&arm.body);
+                            self.overlay.borrow_mut().pop();
+                            val
+                        }
+                        _ => self.eval(&arm.body),
+                    })
+                    .reduce(Val::union)
+                    .unwrap_or_default()
+            }
+            // Diverging: contributes no value to a branch.
+            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => Val::constant(""),
             _ => Val::runtime(),
         }
     }
@@ -520,6 +536,9 @@ impl<'a> Flow<'a> {
 
     fn eval_macro(&self, mac: &syn::Macro) -> Val {
         let name = last_segment(&mac.path);
+        if is_diverging_macro(name.as_deref()) {
+            return Val::constant("");
+        }
         if let Some("include_str" | "include_bytes" | "env" | "option_env") = name.as_deref() {
             // The text is the file's (or the build environment's): a constant
             // of unknown text. Not parsed as a list: `include_str!` takes one
@@ -774,6 +793,26 @@ impl<'ast> Visit<'ast> for Flow<'_> {
         self.scopes.pop();
         if let Some((_, e)) = &i.else_branch {
             self.visit_expr(e);
+        } else if diverges(&i.then_branch)
+            && let Some(name) = self.rejected_unless_in_set(&i.cond)
+        {
+            // `if !SET.contains(&v) { return .. }`: past it, `v` is one of
+            // the set's constants.
+            self.bind(name, Val::constant(""));
+        }
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        visit::visit_expr_match(self, m);
+        // `match v { "a" | "b" => .., _ => return .. }`: past it, `v` is one
+        // of the literals.
+        if let Some(name) = checked_local(&m.expr)
+            && m.arms.iter().any(|a| !is_literal_pattern(&a.pat))
+            && m.arms
+                .iter()
+                .all(|a| is_literal_pattern(&a.pat) || diverges_expr(&a.body))
+        {
+            self.bind(name, Val::constant(""));
         }
     }
 
@@ -823,6 +862,141 @@ impl<'ast> Visit<'ast> for Flow<'_> {
             ]);
             self.assign(&name, val);
         }
+    }
+}
+
+impl Flow<'_> {
+    /// The local that `cond` rejects unless it is in a fixed set:
+    /// `!SET.contains(&v)`, `!["a", "b"].contains(&v.as_str())`,
+    /// `!matches!(v, "a" | "b")`. A set is an array (or `&[..]`, `vec![..]`)
+    /// of literals and constants, or a constant.
+    fn rejected_unless_in_set(&self, cond: &syn::Expr) -> Option<String> {
+        let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Not(_),
+            expr,
+            ..
+        }) = cond
+        else {
+            return None;
+        };
+        match strip_parens(expr) {
+            syn::Expr::MethodCall(m) if m.method == "contains" && m.args.len() == 1 => {
+                let set_is_fixed = match strip_refs(&m.receiver) {
+                    syn::Expr::Array(a) => a.elems.iter().all(|e| self.eval(e).is_safe()),
+                    syn::Expr::Macro(mac)
+                        if last_segment(&mac.mac.path).as_deref() == Some("vec") =>
+                    {
+                        macro_args(&mac.mac)
+                            .is_some_and(|args| args.iter().all(|e| self.eval(e).is_safe()))
+                    }
+                    syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+                        let name = s.ident.to_string();
+                        self.lookup(&name).is_none()
+                            && (self.facts.consts.contains_key(&name) || is_upper_case(&name))
+                    }),
+                    _ => false,
+                };
+                if set_is_fixed {
+                    m.args.first().and_then(checked_local)
+                } else {
+                    None
+                }
+            }
+            syn::Expr::Macro(mac) if last_segment(&mac.mac.path).as_deref() == Some("matches") => {
+                let args = macro_args(&mac.mac)?;
+                let mut it = args.iter();
+                let value = it.next()?;
+                let pattern = it.next()?;
+                (it.next().is_none() && is_literal_alternatives(pattern))
+                    .then(|| checked_local(value))
+                    .flatten()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The local a checked value names: `v`, `&v`, `v.as_str()`, `v.as_ref()`,
+/// `v.as_deref()`, `*v`, `(v)`.
+fn checked_local(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(
+                    m.method.to_string().as_str(),
+                    "as_str" | "as_ref" | "as_deref" | "borrow" | "deref"
+                ) =>
+        {
+            checked_local(&m.receiver)
+        }
+        syn::Expr::Reference(r) => checked_local(&r.expr),
+        syn::Expr::Paren(p) => checked_local(&p.expr),
+        other => local_name(other),
+    }
+}
+
+fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}
+
+fn strip_refs(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Reference(r) => strip_refs(&r.expr),
+        syn::Expr::Paren(p) => strip_refs(&p.expr),
+        other => other,
+    }
+}
+
+/// A pattern of literals only: `"asc"`, `"asc" | "desc"`, `1..=9`.
+fn is_literal_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Lit(_) | syn::Pat::Range(_) => true,
+        syn::Pat::Or(o) => o.cases.iter().all(is_literal_pattern),
+        syn::Pat::Paren(p) => is_literal_pattern(&p.pat),
+        _ => false,
+    }
+}
+
+/// `"a" | "b"` parsed as an expression (a `matches!` pattern).
+fn is_literal_alternatives(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(_) => true,
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::BitOr(_)) => {
+            is_literal_alternatives(&b.left) && is_literal_alternatives(&b.right)
+        }
+        syn::Expr::Paren(p) => is_literal_alternatives(&p.expr),
+        _ => false,
+    }
+}
+
+fn is_diverging_macro(name: Option<&str>) -> bool {
+    matches!(
+        name,
+        Some("panic" | "unreachable" | "todo" | "unimplemented" | "bail")
+    )
+}
+
+/// Whether evaluating `expr` never goes on: `return`, `break`, `continue`,
+/// `panic!`-family and `bail!` macros, or a block ending in one.
+fn diverges_expr(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Return(_) | syn::Expr::Break(_) | syn::Expr::Continue(_) => true,
+        syn::Expr::Macro(m) => is_diverging_macro(last_segment(&m.mac.path).as_deref()),
+        syn::Expr::Block(b) => diverges(&b.block),
+        _ => false,
+    }
+}
+
+/// A block whose last statement diverges.
+fn diverges(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => diverges_expr(e),
+        Some(syn::Stmt::Macro(m)) => is_diverging_macro(last_segment(&m.mac.path).as_deref()),
+        _ => false,
     }
 }
 

@@ -240,3 +240,8 @@ fn f(pool: &PgPool, id: i64, names: &[String]) {
         &settings,
     );
 }
+
+#[test]
+fn values_checked_against_a_fixed_set() {
+    check(&[fixture!("sql-fixed-set", "src/lib.rs")]);
+}
