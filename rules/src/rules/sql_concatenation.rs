@@ -11,7 +11,9 @@ declare_rule! {
     /// ## What it does
     /// Reports a SQL query string built from a runtime value that reaches a
     /// query call in the same function. The finding sits on the query call; a
-    /// second label points where the runtime value entered the string.
+    /// second label points at the interpolated expression where the runtime
+    /// value entered the string: the `format!` argument, the `{name}`
+    /// placeholder of a captured name, the operand of `+` or `push_str`.
     ///
     /// A string is built from a runtime value by `format!` / `format_args!`,
     /// `+` / `+=`, `push_str` / `push`, `write!` / `writeln!`, `concat()` /

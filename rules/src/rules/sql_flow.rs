@@ -130,6 +130,8 @@ fn extend_unresolved(list: &mut Vec<(String, Span)>, more: Vec<(String, Span)>) 
 enum Entry<'e> {
     Node(&'e dyn syn::spanned::Spanned),
     At(Span),
+    /// The `k`-th placeholder (`{name}`, 0-based) of a format string.
+    Placeholder(&'e syn::LitStr, usize),
 }
 
 impl Entry<'_> {
@@ -137,8 +139,53 @@ impl Entry<'_> {
         match self {
             Entry::Node(node) => Span::from(node.span()),
             Entry::At(span) => span,
+            Entry::Placeholder(lit, k) => placeholder_span(lit, k),
         }
     }
+}
+
+/// The span of the `k`-th placeholder of a format string literal, from `{`
+/// through `}`; the literal's span when it cannot be found. Braces are
+/// matched in the literal's source text, where `{{` and `}}` are escapes as
+/// in its value.
+fn placeholder_span(lit: &syn::LitStr, k: usize) -> Span {
+    let whole = Span::of(lit);
+    let raw = lit.token().to_string();
+    let bytes = raw.as_bytes();
+    let (mut i, mut seen) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'}' if bytes.get(i + 1) == Some(&bytes[i]) => i += 2,
+            b'{' => {
+                if seen == k {
+                    let Some(len) = raw[i..].find('}') else {
+                        return whole;
+                    };
+                    let at = |off: usize| {
+                        let before = &raw[..off];
+                        match before.rfind('\n') {
+                            None => crate::LineCol {
+                                line: whole.start.line,
+                                column: whole.start.column + before.chars().count() as u32,
+                            },
+                            Some(nl) => crate::LineCol {
+                                line: whole.start.line + before.matches('\n').count() as u32,
+                                column: before[nl + 1..].chars().count() as u32 + 1,
+                            },
+                        }
+                    };
+                    return Span {
+                        start: at(i),
+                        end: at(i + len + 1),
+                    };
+                }
+                seen += 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    whole
 }
 
 /// A string built from `parts`, each with where it enters the string.
@@ -596,6 +643,7 @@ impl<'a> Flow<'a> {
         let mut parts: Vec<(Val, Entry<'_>)> = Vec::new();
         let mut literal = String::new();
         let mut next = 0;
+        let mut placeholder = 0;
         let value = fmt.value();
         let mut chars = value.chars().peekable();
         while let Some(c) = chars.next() {
@@ -625,11 +673,13 @@ impl<'a> Flow<'a> {
                     };
                     match arg {
                         Some(arg) => parts.push((self.eval(arg), Entry::Node(arg))),
-                        None if !key.is_empty() => {
-                            parts.push((self.eval_name(key.to_owned()), Entry::At(fmt_span)))
-                        }
+                        None if !key.is_empty() => parts.push((
+                            self.eval_name(key.to_owned()),
+                            Entry::Placeholder(fmt, placeholder),
+                        )),
                         None => {}
                     }
+                    placeholder += 1;
                 }
                 c => literal.push(c),
             }

@@ -245,3 +245,32 @@ fn f(pool: &PgPool, id: i64, names: &[String]) {
 fn values_checked_against_a_fixed_set() {
     check(&[fixture!("sql-fixed-set", "src/lib.rs")]);
 }
+
+/// The label sits on the interpolated expression: an argument, or the
+/// `{name}` placeholder of a captured name, also in a multi-line raw string.
+#[test]
+fn label_sits_on_the_interpolated_expression() {
+    let src = r##"
+fn f(pool: &PgPool, name: &str, id: &str) {
+    sqlx::query(&format!("SELECT {{x}} FROM t WHERE a = '{name}' AND b = {}", id));
+    sqlx::query(&format!(
+        r#"SELECT * FROM t
+           WHERE {{literal}} AND name = '{name}'"#
+    ));
+    sqlx::query(&format!("SELECT * FROM t WHERE b = {} AND a = '{name}'", 1));
+}
+"##;
+    let found = check_sources(
+        &[("src/lib.rs", TargetKind::Lib, src)],
+        &[&SqlConcatenation],
+        &Settings::default(),
+    );
+    let labels: Vec<(u32, u32, u32, u32)> = found
+        .iter()
+        .map(|d| {
+            let s = &d.labels[0].location.span;
+            (s.start.line, s.start.column, s.end.line, s.end.column)
+        })
+        .collect();
+    assert_eq!(labels, [(3, 58, 3, 64), (6, 42, 6, 48), (8, 65, 8, 71)]);
+}
