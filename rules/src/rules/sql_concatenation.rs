@@ -59,6 +59,17 @@ declare_rule! {
     /// A check with an `else`, one that does not diverge, or one in an inner
     /// block (it holds inside that block only) does not count.
     ///
+    /// Constants through one call: a parameter of a private function (no
+    /// `pub` of any kind; a free function or a method of an inherent impl) is
+    /// a constant when every call of the function in its file passes a
+    /// constant for it: a literal, a `const` / `static` (or an upper-case
+    /// name), `concat!`, or a field of one (`purge(pool, ONE_DAY)` then
+    /// `interval.0`). One call deep: a caller's own parameters are runtime
+    /// values. Not applied when the function is named other than as a callee
+    /// (`map(helper)`), when two private functions of the file share its
+    /// name, or when the file declares an out-of-line module (a child module
+    /// in another file could call it).
+    ///
     /// Sinks (`.name` is a method on any receiver: since the receiver's type is
     /// unknown, the string must also look like SQL, with a keyword such as
     /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `WITH`, `CREATE`, `DROP` or
@@ -146,13 +157,15 @@ impl Rule for SqlConcatenation {
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         if let syn::Item::Fn(f) = item {
-            analyse(cx, &f.sig, &f.block, out);
+            analyse(cx, Some(&f.vis), &f.sig, &f.block, out);
         }
     }
 
     fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
         if let syn::ImplItem::Fn(f) = item {
-            analyse(cx, &f.sig, &f.block, out);
+            // Methods of trait impls are reached through the trait.
+            let inherent = cx.current_impl().is_some_and(|i| i.trait_.is_none());
+            analyse(cx, inherent.then_some(&f.vis), &f.sig, &f.block, out);
         }
     }
 
@@ -160,7 +173,7 @@ impl Rule for SqlConcatenation {
         if let syn::TraitItem::Fn(f) = item
             && let Some(block) = &f.default
         {
-            analyse(cx, &f.sig, block, out);
+            analyse(cx, None, &f.sig, block, out);
         }
     }
 
@@ -182,13 +195,32 @@ impl Rule for SqlConcatenation {
 }
 
 /// Runs the dataflow over one function body and reports what reaches a sink.
-fn analyse(cx: &Ctx<'_>, sig: &syn::Signature, block: &syn::Block, out: &mut Out) {
+fn analyse(
+    cx: &Ctx<'_>,
+    vis: Option<&syn::Visibility>,
+    sig: &syn::Signature,
+    block: &syn::Block,
+    out: &mut Out,
+) {
     if cx.in_test() || !out.facts.sql.analyse {
         return;
     }
     let mut flow = Flow::new(&out.facts.sql, cx.settings.sql_concatenation.report_numbers);
-    for input in &sig.inputs {
-        if let syn::FnArg::Typed(pt) = input {
+    // A private function whose every call passes a constant for a parameter.
+    let constant = match vis {
+        Some(syn::Visibility::Inherited) => {
+            out.facts.sql.constant_params.get(&sig.ident.to_string())
+        }
+        _ => None,
+    };
+    let typed = sig.inputs.iter().filter_map(|input| match input {
+        syn::FnArg::Typed(pt) => Some(pt),
+        syn::FnArg::Receiver(_) => None,
+    });
+    for (i, pt) in typed.enumerate() {
+        if constant.is_some_and(|c| c.get(i) == Some(&true)) {
+            flow.bind_constant(&pt.pat);
+        } else {
             flow.bind_typed(&pt.pat, &pt.ty);
         }
     }

@@ -270,6 +270,15 @@ impl<'a> Flow<'a> {
         }
     }
 
+    /// Binds the names of a pattern as constants.
+    pub(super) fn bind_constant(&mut self, pat: &syn::Pat) {
+        let mut names = PatNames(Vec::new());
+        names.visit_pat(pat);
+        for name in names.0 {
+            self.bind(name, Val::constant(""));
+        }
+    }
+
     /// Binds a pattern matched against a value: `x`, `Some(x)`, `Ok(x)`,
     /// `(x)` take the value's safety (a number stays a number); every other
     /// binding is a runtime value.
@@ -351,6 +360,8 @@ impl<'a> Flow<'a> {
             Expr::Try(t) => self.eval(&t.expr),
             Expr::Await(a) => self.eval(&a.base),
             Expr::Index(i) => self.eval(&i.expr),
+            // A field of a constant is a constant; of a number, a number.
+            Expr::Field(f) => self.eval(&f.base),
             Expr::Binary(b) if matches!(b.op, syn::BinOp::Add(_)) => build([
                 (self.eval(&b.left), Entry::Node(&b.left)),
                 (self.eval(&b.right), Entry::Node(&b.right)),

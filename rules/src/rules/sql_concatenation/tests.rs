@@ -274,3 +274,22 @@ fn f(pool: &PgPool, name: &str, id: &str) {
         .collect();
     assert_eq!(labels, [(3, 58, 3, 64), (6, 42, 6, 48), (8, 65, 8, 71)]);
 }
+
+#[test]
+fn constants_through_one_call() {
+    check(&[fixture!("sql-one-call", "src/lib.rs")]);
+}
+
+/// A file with an out-of-line module: a child module could call the private
+/// function with anything, so its parameters stay runtime values.
+#[test]
+fn one_call_constants_need_every_caller_in_the_file() {
+    let src = r#"
+mod child;
+pub async fn run(pool: &PgPool) { count(pool, "users").await; }
+async fn count(pool: &PgPool, table: &str) {
+    sqlx::query(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await; //~ RG401
+}
+"#;
+    check(&[("src/lib.rs", TargetKind::Lib, src)]);
+}
