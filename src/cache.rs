@@ -32,7 +32,7 @@ use crate::suppress::{Malformed, Suppression};
 
 const MAGIC: &[u8; 8] = b"RGCACHE\0";
 /// Bump when the layout of [`Entry`] or the header changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// magic, format, build stamp, body length, body checksum.
 const HEADER_LEN: usize = 8 + 4 + 8 + 8 + 8;
 

@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use syn::visit::Visit;
 
+use super::handlers;
 use super::sql_facts::{self, PendingSql};
 use super::sql_flow::Flow;
 use super::sql_sinks::{Form, Sink};
@@ -58,6 +59,18 @@ declare_rule! {
     ///
     /// A check with an `else`, one that does not diverge, or one in an inner
     /// block (it holds inside that block only) does not count.
+    ///
+    /// Request input as the query: in a request handler (a route attribute,
+    /// or a function registered by name anywhere in the crate, as RG201
+    /// recognises them), the value of a request extractor parameter
+    /// (`Query<T>`, `Path<T>`, `Json<T>`, `Form<T>`, any path prefix, and
+    /// their fields and destructured bindings) that reaches a function sink
+    /// (`sqlx::query`, `sqlx::raw_sql`, `diesel::sql_query`, ...) as the SQL
+    /// text itself is reported even without `format!` or `+` ("SQL text
+    /// taken from request input"). A numeric extractor (`Path<i64>`) is not
+    /// input that can carry SQL. Method sinks still need SQL-looking text,
+    /// which request input has not. Built strings are reported in any
+    /// function, handler or not.
     ///
     /// Constants through one call: a parameter of a private function (no
     /// `pub` of any kind; a free function or a method of an inherent impl) is
@@ -140,6 +153,8 @@ declare_rule! {
 }
 
 const LABEL: &str = "a runtime value enters the query string here";
+const REQUEST_LABEL: &str = "request input enters here";
+const REQUEST_HELP: &str = "never take SQL text from a request: pick the query from a fixed set and pass the request's values as bind parameters";
 const PUSH_HELP: &str = "bind the value with `push_bind(value)` instead of `push`";
 
 impl Rule for SqlConcatenation {
@@ -157,7 +172,41 @@ impl Rule for SqlConcatenation {
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         if let syn::Item::Fn(f) = item {
-            analyse(cx, Some(&f.vis), &f.sig, &f.block, out);
+            analyse(cx, &f.attrs, Some(&f.vis), &f.sig, &f.block, out);
+        }
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        if cx.in_test() {
+            return;
+        }
+        // Handler registrations, for request-input findings.
+        let method = match expr {
+            syn::Expr::MethodCall(m)
+                if [
+                    "route",
+                    "fallback",
+                    "default_service",
+                    "to",
+                    "map",
+                    "and_then",
+                    "then",
+                ]
+                .iter()
+                .any(|n| m.method == n) =>
+            {
+                Some(m.method.to_string())
+            }
+            syn::Expr::MethodCall(_) => return,
+            syn::Expr::Call(_) => None,
+            _ => return,
+        };
+        for found in handlers::registrations(expr, method.as_deref()) {
+            if let handlers::HandlerExpr::Path(path) = found.handler
+                && let Some(last) = path.segments.last()
+            {
+                out.facts.sql.registered.insert(last.ident.to_string());
+            }
         }
     }
 
@@ -165,7 +214,14 @@ impl Rule for SqlConcatenation {
         if let syn::ImplItem::Fn(f) = item {
             // Methods of trait impls are reached through the trait.
             let inherent = cx.current_impl().is_some_and(|i| i.trait_.is_none());
-            analyse(cx, inherent.then_some(&f.vis), &f.sig, &f.block, out);
+            analyse(
+                cx,
+                &f.attrs,
+                inherent.then_some(&f.vis),
+                &f.sig,
+                &f.block,
+                out,
+            );
         }
     }
 
@@ -173,7 +229,7 @@ impl Rule for SqlConcatenation {
         if let syn::TraitItem::Fn(f) = item
             && let Some(block) = &f.default
         {
-            analyse(cx, None, &f.sig, block, out);
+            analyse(cx, &f.attrs, None, &f.sig, block, out);
         }
     }
 
@@ -184,9 +240,19 @@ impl Rule for SqlConcatenation {
             .flat_map(|f| f.facts.sql.consts.keys())
             .map(String::as_str)
             .collect();
+        let registered: BTreeSet<&str> = krate
+            .files
+            .iter()
+            .flat_map(|f| f.facts.sql.registered.iter())
+            .map(String::as_str)
+            .collect();
         for file in &krate.files {
             for pending in &file.facts.sql.pending {
-                if pending.names.iter().any(|n| !consts.contains(n.as_str())) {
+                let report = match &pending.handler {
+                    Some(name) => registered.contains(name.as_str()),
+                    None => pending.names.iter().any(|n| !consts.contains(n.as_str())),
+                };
+                if report {
                     out.push(pending.diagnostic.clone());
                 }
             }
@@ -197,6 +263,7 @@ impl Rule for SqlConcatenation {
 /// Runs the dataflow over one function body and reports what reaches a sink.
 fn analyse(
     cx: &Ctx<'_>,
+    attrs: &[syn::Attribute],
     vis: Option<&syn::Visibility>,
     sig: &syn::Signature,
     block: &syn::Block,
@@ -225,7 +292,33 @@ fn analyse(
         }
     }
     flow.visit_block(block);
+    let mut handler = None;
     for hit in std::mem::take(&mut flow.hits) {
+        if hit.request {
+            let attr = handler
+                .get_or_insert_with(|| handlers::handler_attribute(attrs, cx.settings).is_some());
+            let diagnostic = cx
+                .diagnostic(
+                    &SqlConcatenation::META,
+                    hit.span,
+                    format!(
+                        "SQL text taken from request input reaches `{}`",
+                        sink_call(hit.sink)
+                    ),
+                )
+                .with_label(&cx.file.path, hit.origin, REQUEST_LABEL)
+                .with_help(REQUEST_HELP);
+            if *attr {
+                out.push(diagnostic);
+            } else {
+                out.facts.sql.pending.push(PendingSql {
+                    diagnostic,
+                    names: Vec::new(),
+                    handler: Some(sig.ident.to_string()),
+                });
+            }
+            continue;
+        }
         let (message, help) = match hit.sink.form {
             Form::BuilderPush => (
                 "runtime value pushed into a `QueryBuilder` as SQL text".to_owned(),
@@ -249,6 +342,7 @@ fn analyse(
             out.facts.sql.pending.push(PendingSql {
                 diagnostic,
                 names: hit.unresolved,
+                handler: None,
             });
         }
     }

@@ -24,6 +24,10 @@ pub struct SqlFacts {
     /// does not define: reported by the crate phase unless each name is a
     /// `const` or `static` of another file of the crate.
     pub pending: Vec<PendingSql>,
+    /// Functions the file registers as request handlers (`get(list)`,
+    /// `.to(create)`), by name: request-input findings of functions without
+    /// a route attribute wait for these.
+    pub registered: BTreeSet<String>,
     /// The file may call a sink ([`sql_sinks::may_call_a_sink`]): its
     /// functions are analysed. Only read during the walk, never cached.
     #[serde(skip)]
@@ -42,6 +46,9 @@ pub struct SqlFacts {
 pub struct PendingSql {
     pub diagnostic: Diagnostic,
     pub names: Vec<String>,
+    /// Reported only if a function of this name is registered as a handler
+    /// somewhere in the crate.
+    pub handler: Option<String>,
 }
 
 /// Collects the file's constants and database imports into [`SqlFacts`].

@@ -21,6 +21,9 @@ pub(super) struct Hit {
     /// Empty when the string was built from a runtime value; otherwise the
     /// upper-case names it was built from, which this file does not define.
     pub unresolved: Vec<String>,
+    /// The SQL text is a request extractor's value itself, not built: a
+    /// finding only if the function is a request handler.
+    pub request: bool,
 }
 
 /// What the dataflow knows about a value.
@@ -42,6 +45,9 @@ struct Val {
     /// A runtime value whose type proves its text cannot carry SQL: a
     /// number, a `bool`, a `Uuid` (or a collection or `Option` of them).
     numeric: bool,
+    /// Comes from a request extractor parameter (`Query<T>`, `Json<T>`, ...)
+    /// declared here.
+    request: Option<Span>,
 }
 
 impl Val {
@@ -82,6 +88,7 @@ impl Val {
             && (self.numeric || !self.runtime)
             && (other.numeric || !other.runtime);
         self.numeric = numeric;
+        self.request = self.request.or(other.request);
         self.tainted = self.tainted.or(other.tainted);
         self.runtime |= other.runtime;
         extend_unresolved(&mut self.unresolved, other.unresolved);
@@ -260,9 +267,14 @@ impl<'a> Flow<'a> {
         }
     }
 
-    /// Binds the names of a typed pattern (`id: i64`, `Path(id): Path<i64>`).
+    /// Binds the names of a typed pattern (`id: i64`, `Path(id): Path<i64>`);
+    /// a request extractor's (`Query<T>`, `Path<String>`, `Json<T>`,
+    /// `Form<T>`) are request input unless numeric.
     pub(super) fn bind_typed(&mut self, pat: &syn::Pat, ty: &syn::Type) {
-        let val = self.typed(ty);
+        let mut val = self.typed(ty);
+        if !val.numeric && is_extractor_type(ty) {
+            val.request = Some(Span::of(pat));
+        }
         let mut names = PatNames(Vec::new());
         names.visit_pat(pat);
         for name in names.0 {
@@ -711,13 +723,26 @@ impl<'a> Flow<'a> {
                 *entry,
                 val.unresolved.iter().map(|(n, _)| n.clone()).collect(),
             ),
-            (None, None) => return,
+            (None, None) => match val.request {
+                Some(origin) if val.runtime && !val.numeric => {
+                    self.hits.push(Hit {
+                        sink,
+                        span,
+                        origin,
+                        unresolved: Vec::new(),
+                        request: true,
+                    });
+                    return;
+                }
+                _ => return,
+            },
         };
         self.hits.push(Hit {
             sink,
             span,
             origin,
             unresolved,
+            request: false,
         });
     }
 
@@ -1146,6 +1171,22 @@ pub(super) fn is_numeric_type(ty: &syn::Type) -> bool {
                 _ => false,
             }
         }
+        _ => false,
+    }
+}
+
+/// A request extractor: `Query<T>`, `Path<T>`, `Json<T>`, `Form<T>` (any
+/// path: `web::Query<T>`, `axum::extract::Path<T>`), with a generic argument.
+fn is_extractor_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => is_extractor_type(&r.elem),
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| {
+            matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+                && (s.ident == "Query"
+                    || s.ident == "Path"
+                    || s.ident == "Json"
+                    || s.ident == "Form")
+        }),
         _ => false,
     }
 }

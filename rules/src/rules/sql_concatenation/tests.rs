@@ -293,3 +293,12 @@ async fn count(pool: &PgPool, table: &str) {
 "#;
     check(&[("src/lib.rs", TargetKind::Lib, src)]);
 }
+
+#[test]
+fn request_input_as_the_sql_text_in_handlers() {
+    check(&[
+        fixture!("sql-request", "src/lib.rs"),
+        fixture!("sql-request", "src/axum_app.rs"),
+        fixture!("sql-request", "src/actix.rs"),
+    ]);
+}
