@@ -39,7 +39,7 @@ pub struct SqlFacts {
     /// module in another file could call the function too). Only read
     /// during the walk, never cached.
     #[serde(skip)]
-    pub constant_params: HashMap<String, Vec<bool>>,
+    pub constant_params: BTreeMap<String, Vec<bool>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -75,11 +75,11 @@ pub fn collect(file: &syn::File, source: &str, facts: &mut SqlFacts) {
 fn constant_params(
     file: &syn::File,
     consts: &BTreeMap<String, String>,
-) -> HashMap<String, Vec<bool>> {
+) -> BTreeMap<String, Vec<bool>> {
     let mut fns = PrivateFns::default();
     fns.visit_file(file);
     if fns.out_of_line_mod {
-        return HashMap::new();
+        return BTreeMap::new();
     }
     let mut calls = Calls {
         fns: &fns.fns,
