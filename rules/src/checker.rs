@@ -47,9 +47,21 @@ pub struct Ctx<'ast> {
     impls: Vec<&'ast syn::ItemImpl>,
     traits: Vec<&'ast syn::ItemTrait>,
     modules: Vec<String>,
+    /// The starts of the file's lines.
+    lines: Rc<LineStarts>,
 }
 
 impl<'ast> Ctx<'ast> {
+    /// The text of line `line` (1-based) of the file, without its line end.
+    pub fn line(&self, line: u32) -> Option<&'ast str> {
+        self.lines.line(self.source, line)
+    }
+
+    /// The number of lines of the file.
+    pub fn line_count(&self) -> u32 {
+        self.lines.count()
+    }
+
     /// Inside `#[cfg(test)]`, `#[test]` or another test attribute.
     pub fn in_test(&self) -> bool {
         self.test_depth > 0
@@ -146,6 +158,7 @@ fn check_file_with(
     rules: &[&dyn Rule],
     shortcuts: bool,
 ) -> Out {
+    let lines = Rc::new(LineStarts::new(source));
     let mut checker = Checker {
         cx: Ctx {
             file,
@@ -158,12 +171,13 @@ fn check_file_with(
             impls: Vec::new(),
             traits: Vec::new(),
             modules: Vec::new(),
+            lines: Rc::clone(&lines),
         },
         rules: rules.to_vec(),
         out: Out::default(),
         record_lines: crate::syntax::mentions_rustgate(source),
         in_item_macro: false,
-        lines: Rc::new(LineStarts::new(source)),
+        lines,
         skip_tests: false,
         macro_prefilter: shortcuts,
         inline_dirs: Vec::new(),

@@ -6,6 +6,7 @@ use crate::rules::error_variant_erased::ErrorVariantErased;
 use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
 use crate::rules::security::tls_verification_disabled::TlsVerificationDisabled;
 use crate::rules::sql_concatenation::SqlConcatenation;
+use crate::rules::undocumented_unsafe::UndocumentedUnsafe;
 use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::wildcard_error_match::WildcardErrorMatch;
 use crate::rules::{coverage, meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
@@ -13,6 +14,7 @@ use crate::rules::{coverage, meta, unsafe_in_business_logic::UnsafeInBusinessLog
 /// Rules with syntax hooks, in code order.
 static RULES: &[&dyn Rule] = &[
     &UnsafeInBusinessLogic,
+    &UndocumentedUnsafe,
     &UnwrapInHandler,
     &PanicReachableFromHandler,
     &ErrorAsString,

@@ -14,6 +14,10 @@ pub struct Settings {
     pub unwrap_in_handler: UnwrapInHandlerOptions,
     /// `[error-as-string]`: options of RG301.
     pub error_as_string: ErrorAsStringOptions,
+    /// `[unsafe-in-business-logic]`: options of RG101 and RG102.
+    pub unsafe_in_business_logic: UnsafeOptions,
+    /// `[sql-concatenation]`: options of RG401.
+    pub sql_concatenation: SqlOptions,
 }
 
 /// `[error-as-string]`.
@@ -27,8 +31,13 @@ pub struct ErrorAsStringOptions {
 
 impl Settings {
     /// The top-level configuration tables that belong to rule settings.
-    pub const SECTIONS: &'static [&'static str] =
-        &["handlers", "unwrap-in-handler", "error-as-string"];
+    pub const SECTIONS: &'static [&'static str] = &[
+        "handlers",
+        "unwrap-in-handler",
+        "error-as-string",
+        "unsafe-in-business-logic",
+        "sql-concatenation",
+    ];
 }
 
 /// `[handlers]`.
@@ -80,4 +89,23 @@ impl Default for UnwrapInHandlerOptions {
             documented: false,
         }
     }
+}
+
+/// `[unsafe-in-business-logic]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnsafeOptions {
+    /// Also check generated files (RG101 and RG102).
+    pub include_generated: bool,
+    /// Report an `unsafe` block in a binary's `fn main` that only sets or
+    /// removes environment variables (RG101).
+    pub report_env_in_main: bool,
+}
+
+/// `[sql-concatenation]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SqlOptions {
+    /// Report values whose type proves them numeric (or `bool`) as well.
+    pub report_numbers: bool,
 }

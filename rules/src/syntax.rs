@@ -136,6 +136,21 @@ impl LineStarts {
         }
     }
 
+    /// The text of line `line` (1-based) of `source`, without its line end.
+    pub fn line<'s>(&self, source: &'s str, line: u32) -> Option<&'s str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).map_or(source.len(), |next| next - 1);
+        source
+            .get(start..end.max(start))
+            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+    }
+
+    /// The number of lines.
+    pub fn count(&self) -> u32 {
+        self.starts.len() as u32
+    }
+
     /// The byte offset of `at` (1-based line, column in characters) in `source`.
     pub fn offset(&self, source: &str, at: proc_macro2::LineColumn) -> Option<usize> {
         let start = *self.starts.get(at.line.checked_sub(1)?)?;

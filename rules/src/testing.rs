@@ -34,13 +34,35 @@ pub fn check_sources(
     rules: &[&dyn Rule],
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    check_sources_in(files, rules, settings, &CrateContext::default())
+    check_sources_full(files, &[], rules, settings, &CrateContext::default())
 }
 
 /// [`check_sources`] for a crate whose place in the workspace is `context`
 /// (what the driver fills in [`CrateIndex::context`]).
 pub fn check_sources_in(
     files: &[(&str, TargetKind, &str)],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+    context: &CrateContext,
+) -> Vec<Diagnostic> {
+    check_sources_full(files, &[], rules, settings, context)
+}
+
+/// [`check_sources`], with the files at the paths in `generated` marked as
+/// generated code ([`FileInfo::generated`]).
+pub fn check_sources_marked(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    check_sources_full(files, generated, rules, settings, &CrateContext::default())
+}
+
+/// [`check_sources`] with generated files and a crate context.
+pub fn check_sources_full(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
     rules: &[&dyn Rule],
     settings: &Settings,
     context: &CrateContext,
@@ -59,7 +81,7 @@ pub fn check_sources_in(
             package: Some("fixture".to_owned()),
             kind: *kind,
             business_logic: kind.is_production(),
-            generated: false,
+            generated: generated.contains(path),
         };
         let ast = match syn::parse_file(source) {
             Ok(ast) => ast,
@@ -93,7 +115,7 @@ pub fn assert_fixture(
     rules: &[&dyn Rule],
     settings: &Settings,
 ) {
-    assert_fixture_in(files, rules, settings, &CrateContext::default());
+    assert_fixture_full(files, &[], rules, settings, &CrateContext::default());
 }
 
 /// [`assert_fixture`] for a crate whose place in the workspace is `context`.
@@ -103,8 +125,30 @@ pub fn assert_fixture_in(
     settings: &Settings,
     context: &CrateContext,
 ) {
+    assert_fixture_full(files, &[], rules, settings, context);
+}
+
+/// [`assert_fixture`], with the files at the paths in `generated` marked as
+/// generated code.
+pub fn assert_fixture_marked(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+) {
+    assert_fixture_full(files, generated, rules, settings, &CrateContext::default());
+}
+
+/// [`assert_fixture`] with generated files and a crate context.
+pub fn assert_fixture_full(
+    files: &[(&str, TargetKind, &str)],
+    generated: &[&str],
+    rules: &[&dyn Rule],
+    settings: &Settings,
+    context: &CrateContext,
+) {
     let got: Vec<(String, u32, String)> = {
-        let mut v: Vec<_> = check_sources_in(files, rules, settings, context)
+        let mut v: Vec<_> = check_sources_full(files, generated, rules, settings, context)
             .into_iter()
             .map(|d| {
                 (

@@ -15,6 +15,7 @@ pub mod sql_concatenation;
 pub mod sql_facts;
 mod sql_flow;
 pub mod sql_sinks;
+pub mod undocumented_unsafe;
 pub mod unsafe_in_business_logic;
 pub mod unwrap_in_handler;
 pub mod wildcard_error_match;

@@ -33,7 +33,34 @@ declare_rule! {
     /// }
     /// ```
     ///
+    /// Not business logic either, so not reported:
+    /// - generated files (an `@generated` or `Code generated ... DO NOT EDIT`
+    ///   marker, `*.pb.rs` and files under `generated/` or `gen/` in a crate
+    ///   that depends on a code generator): nobody edits them by hand;
+    /// - `extern` blocks under `#[wasm_bindgen]`: JavaScript imports, for
+    ///   which wasm-bindgen generates safe wrappers (no unsafe code is
+    ///   written or called);
+    /// - in a binary's top-level `fn main`, an `unsafe` block whose every
+    ///   statement is a call of `std::env::set_var`, `std::env::remove_var` or
+    ///   a function of a `dotenv*` crate (`unsafe { dotenvy::dotenv() }.ok()`):
+    ///   Rust 2024 made these unsafe because another thread may read the
+    ///   environment at the same time, and at the start of `main` no other
+    ///   thread exists yet. Start-up code, not business logic.
+    ///
+    /// Outside business logic (and outside test code and generated files),
+    /// RG102 (undocumented-unsafe) asks each `unsafe` block and `unsafe impl`
+    /// for a `// SAFETY:` comment instead: a site is reported by one of the
+    /// two rules at most.
+    ///
+    /// The tokens of `macro_rules!` bodies are read too: every `unsafe` token
+    /// there is reported (macros are not expanded, so the rule cannot tell
+    /// where the macro is used; it reports where the macro is defined).
+    ///
     /// ## Options
+    /// - `[unsafe-in-business-logic] include-generated = true`: check
+    ///   generated files too (default `false`; RG102 reads this option too).
+    /// - `[unsafe-in-business-logic] report-env-in-main = true`: report the
+    ///   environment set-up blocks of `fn main` too (default `false`).
     /// - `[business-logic] include = ["src/ffi_glue/**"]`: globs of files that
     ///   are business logic even where the defaults say otherwise.
     /// - `[business-logic] exclude = ["src/simd/**"]`: globs of files that are
@@ -52,11 +79,102 @@ const HELP: &str = "keep unsafe code behind a safe API in an `ffi` or `sys` modu
 
 impl UnsafeInBusinessLogic {
     fn report(cx: &Ctx<'_>, out: &mut Out, span: Span, what: &str) {
-        if cx.is_business_logic() {
+        if reports_here(cx) {
             out.push(
                 cx.diagnostic(&Self::META, span, format!("{what} in business logic"))
                     .with_help(HELP),
             );
+        }
+    }
+}
+
+/// Whether RG101 reports at this point: business logic, and not a generated
+/// file (unless `include-generated`).
+pub fn reports_here(cx: &Ctx<'_>) -> bool {
+    cx.is_business_logic() && !skipped_as_generated(cx)
+}
+
+/// A generated file, and the options do not include them.
+pub fn skipped_as_generated(cx: &Ctx<'_>) -> bool {
+    cx.file.generated && !cx.settings.unsafe_in_business_logic.include_generated
+}
+
+/// `#[wasm_bindgen]` (or `#[wasm_bindgen(..)]`, any path ending so).
+fn is_wasm_bindgen(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "wasm_bindgen")
+    })
+}
+
+/// An `unsafe` block in a binary's top-level `fn main` whose statements all
+/// set or remove environment variables: `std::env::set_var`,
+/// `std::env::remove_var`, or a call into a `dotenv*` crate
+/// (`dotenvy::dotenv()`, `dotenv::from_filename(..)`), each possibly followed
+/// by methods on its result (`.ok()`).
+pub fn is_env_setup_in_main(cx: &Ctx<'_>, block: &syn::Block) -> bool {
+    cx.file.kind == crate::TargetKind::Bin
+        && matches!(cx.fns(), [f] if f.kind == crate::checker::FnKind::Free && f.sig.ident == "main")
+        && !block.stmts.is_empty()
+        && block.stmts.iter().all(|stmt| match stmt {
+            syn::Stmt::Expr(e, _) => is_env_call(e),
+            _ => false,
+        })
+}
+
+fn is_env_call(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::MethodCall(m) => is_env_call(&m.receiver),
+        syn::Expr::Try(t) => is_env_call(&t.expr),
+        syn::Expr::Await(a) => is_env_call(&a.base),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => {
+                let segs = &p.path.segments;
+                segs.last()
+                    .is_some_and(|s| s.ident == "set_var" || s.ident == "remove_var")
+                    || segs
+                        .iter()
+                        .any(|s| s.ident.to_string().starts_with("dotenv"))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Each `unsafe` token of a `macro_rules!` body, with what follows it
+/// (`unsafe block`, `unsafe fn`, ...). Macro bodies are token templates:
+/// syn cannot parse them as items or expressions, so the tokens are read.
+pub fn unsafe_tokens_in_macro_rules(mac: &syn::Macro) -> Vec<(Span, &'static str)> {
+    let mut found = Vec::new();
+    if mac.path.is_ident("macro_rules") {
+        scan_tokens(mac.tokens.clone(), &mut found);
+    }
+    found
+}
+
+fn scan_tokens(tokens: proc_macro2::TokenStream, found: &mut Vec<(Span, &'static str)>) {
+    use proc_macro2::TokenTree;
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            TokenTree::Group(g) => scan_tokens(g.stream(), found),
+            TokenTree::Ident(id) if id == "unsafe" => {
+                let what = match iter.peek() {
+                    Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace => {
+                        "unsafe block"
+                    }
+                    Some(TokenTree::Ident(n)) if n == "fn" => "unsafe fn",
+                    Some(TokenTree::Ident(n)) if n == "impl" => "unsafe impl",
+                    Some(TokenTree::Ident(n)) if n == "trait" => "unsafe trait",
+                    Some(TokenTree::Ident(n)) if n == "extern" => "unsafe extern block",
+                    _ => "unsafe code",
+                };
+                found.push((Span::from(id.span()), what));
+            }
+            _ => {}
         }
     }
 }
@@ -87,10 +205,15 @@ impl Rule for UnsafeInBusinessLogic {
                     Self::report(cx, out, Span::of(tok), "unsafe trait");
                 }
             }
-            syn::Item::ForeignMod(m) => match &m.unsafety {
+            syn::Item::ForeignMod(m) if !is_wasm_bindgen(&m.attrs) => match &m.unsafety {
                 Some(tok) => Self::report(cx, out, Span::of(tok), "unsafe extern block"),
                 None => Self::report(cx, out, Span::of(&m.abi.extern_token), "extern block"),
             },
+            syn::Item::Macro(m) => {
+                for (span, what) in unsafe_tokens_in_macro_rules(&m.mac) {
+                    Self::report(cx, out, span, what);
+                }
+            }
             _ => {}
         }
     }
@@ -112,7 +235,10 @@ impl Rule for UnsafeInBusinessLogic {
     }
 
     fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-        if let syn::Expr::Unsafe(u) = expr {
+        if let syn::Expr::Unsafe(u) = expr
+            && (cx.settings.unsafe_in_business_logic.report_env_in_main
+                || !is_env_setup_in_main(cx, &u.block))
+        {
             Self::report(cx, out, Span::of(&u.unsafe_token), "unsafe block");
         }
     }

@@ -217,3 +217,88 @@ fn many_appends_in_branches_stay_bounded() {
     body.push_str("    sqlx::query(&q); //~ RG401\n}\n");
     check(&[("src/lib.rs", TargetKind::Lib, &body)]);
 }
+
+#[test]
+fn numbers_literals_either_way_and_included_files() {
+    check(&[fixture!("sql-numbers", "src/lib.rs")]);
+}
+
+#[test]
+fn numbers_taint_with_report_numbers() {
+    let src = r#"
+fn f(pool: &PgPool, id: i64, names: &[String]) {
+    sqlx::query(&format!("SELECT * FROM t WHERE id = {id}")); //~ RG401
+    sqlx::query(&format!("SELECT * FROM t LIMIT {}", names.len())); //~ RG401
+    sqlx::query(&format!("SELECT * FROM t WHERE a = {}", if id > 0 { "x" } else { "y" }));
+}
+"#;
+    let mut settings = Settings::default();
+    settings.sql_concatenation.report_numbers = true;
+    assert_fixture(
+        &[("src/lib.rs", TargetKind::Lib, src)],
+        &[&SqlConcatenation],
+        &settings,
+    );
+}
+
+#[test]
+fn values_checked_against_a_fixed_set() {
+    check(&[fixture!("sql-fixed-set", "src/lib.rs")]);
+}
+
+/// The label sits on the interpolated expression: an argument, or the
+/// `{name}` placeholder of a captured name, also in a multi-line raw string.
+#[test]
+fn label_sits_on_the_interpolated_expression() {
+    let src = r##"
+fn f(pool: &PgPool, name: &str, id: &str) {
+    sqlx::query(&format!("SELECT {{x}} FROM t WHERE a = '{name}' AND b = {}", id));
+    sqlx::query(&format!(
+        r#"SELECT * FROM t
+           WHERE {{literal}} AND name = '{name}'"#
+    ));
+    sqlx::query(&format!("SELECT * FROM t WHERE b = {} AND a = '{name}'", 1));
+}
+"##;
+    let found = check_sources(
+        &[("src/lib.rs", TargetKind::Lib, src)],
+        &[&SqlConcatenation],
+        &Settings::default(),
+    );
+    let labels: Vec<(u32, u32, u32, u32)> = found
+        .iter()
+        .map(|d| {
+            let s = &d.labels[0].location.span;
+            (s.start.line, s.start.column, s.end.line, s.end.column)
+        })
+        .collect();
+    assert_eq!(labels, [(3, 58, 3, 64), (6, 42, 6, 48), (8, 65, 8, 71)]);
+}
+
+#[test]
+fn constants_through_one_call() {
+    check(&[fixture!("sql-one-call", "src/lib.rs")]);
+}
+
+/// A file with an out-of-line module: a child module could call the private
+/// function with anything, so its parameters stay runtime values.
+#[test]
+fn one_call_constants_need_every_caller_in_the_file() {
+    let src = r#"
+mod child;
+pub async fn run(pool: &PgPool) { count(pool, "users").await; }
+async fn count(pool: &PgPool, table: &str) {
+    sqlx::query(&format!("SELECT count(*) FROM {table}")).fetch_one(pool).await; //~ RG401
+}
+"#;
+    check(&[("src/lib.rs", TargetKind::Lib, src)]);
+}
+
+#[test]
+fn request_input_as_the_sql_text_in_handlers() {
+    check(&[
+        fixture!("sql-request", "src/lib.rs"),
+        fixture!("sql-request", "src/axum_app.rs"),
+        fixture!("sql-request", "src/actix.rs"),
+    ]);
+}
