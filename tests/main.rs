@@ -10,6 +10,7 @@ mod config;
 mod coverage;
 mod fixtures;
 mod github;
+mod hardening;
 mod inputs;
 mod meta;
 mod outputs;
