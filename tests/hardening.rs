@@ -220,3 +220,316 @@ fn diff_hunk_at_the_last_line_number_does_not_wrap() {
         stderr(&o)
     );
 }
+
+// ---- output: linear, printable, no sentinel, no writing through links ----
+
+#[test]
+fn one_long_line_with_many_findings_renders_in_linear_size() {
+    // 2,000 findings on one line of about 100 KB.
+    let mut line = String::from("pub fn f(p: *const u8) -> u8 { let mut s = 0u8;");
+    for _ in 0..2000 {
+        line.push_str(" s ^= unsafe { *p };");
+        line.push_str(&" ".repeat(30));
+    }
+    line.push_str(" s }\n");
+    assert!(line.len() > 100_000);
+    let dir = crate_with_lib(&line);
+    let t = std::time::Instant::now();
+    let o = rustgate(dir.path(), &["check"]);
+    let elapsed = t.elapsed();
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("error[RG101]").count(), 2000);
+    // Each snippet shows a cut of the line, not the whole 100 KB.
+    assert!(out.len() < 3_000_000, "{} bytes of output", out.len());
+    assert!(out.contains("…"), "long lines are cut");
+    // Line and column numbers stay those of the file.
+    assert!(
+        out.contains("┌─ src/lib.rs:1:60"),
+        "{}",
+        &out[..2000.min(out.len())]
+    );
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+}
+
+#[test]
+fn escape_sequences_in_a_flagged_line_never_reach_the_terminal() {
+    let lib =
+        "pub fn f(p: *const u8) -> u8 { unsafe { *p } } // \u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}\n";
+    let dir = crate_with_lib(lib);
+    for format in ["human", "concise", "github", "summary"] {
+        let o = rustgate(dir.path(), &["check", "--format", format]);
+        assert_eq!(code(&o), 1, "{format}");
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+            "{format}: {out:?}"
+        );
+    }
+    let o = rustgate(dir.path(), &["check"]);
+    assert!(stdout(&o).contains("// ␛[2J␛]0;owned␇�"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_whole_line_column_never_reaches_json_or_github() {
+    let lcov = "SF:src/lib.rs\nDA:1,0\nDA:2,0\nend_of_record\n";
+    let dir = covered_crate(&[("cov.lcov", lcov)]);
+    for format in ["json", "github", "sarif"] {
+        let o = rustgate(
+            dir.path(),
+            &[
+                "check",
+                "--coverage",
+                "cov.lcov",
+                "--min-file-coverage",
+                "100",
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.contains("RGC02"), "{format}: {out}");
+        assert!(!out.contains("4294967295"), "{format}: {out}");
+        assert!(!out.contains("endColumn=10001"), "{format}: {out}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn output_replaces_a_symlink_instead_of_writing_through_it() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("out.sarif")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("b.json")).unwrap();
+    let o = rustgate(dir.path(), &["check", "--output", "sarif=out.sarif"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let o = rustgate(dir.path(), &["baseline", "-o", "b.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    for name in ["out.sarif", "b.json"] {
+        let meta = std::fs::symlink_metadata(dir.path().join(name)).unwrap();
+        assert!(meta.is_file(), "{name} is still a link");
+    }
+    assert!(
+        std::fs::read_to_string(dir.path().join("out.sarif"))
+            .unwrap()
+            .contains("\"2.1.0\"")
+    );
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn sarif_holds_no_absolute_path_and_encodes_uris() {
+    let dir = crate::common::workspace(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        ),
+        ("src/lib.rs", "#[path = \"a b%#?.rs\"]\nmod odd;\n"),
+        ("src/a b%#?.rs", crate::common::UNSAFE_LIB),
+    ]);
+    let o = rustgate(dir.path(), &["check", "--format", "sarif"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let text = stdout(&o);
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    assert!(
+        !text.contains(root.to_str().unwrap()),
+        "absolute path in SARIF"
+    );
+    assert!(!text.contains("file://"), "absolute URI in SARIF");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let uri =
+        &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "src/a%20b%25%23%3F.rs");
+}
+
+// ---- `rustgate clean` removes only what rustgate wrote ----
+
+#[test]
+fn clean_refuses_a_folder_rustgate_did_not_create() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let o = rustgate(dir.path(), &["clean", "--cache-dir", "."]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refusing to clean .: it holds `")
+            && stderr(&o).contains("which rustgate did not write (nothing was removed)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(dir.path().join("src/lib.rs").is_file());
+    assert!(dir.path().join("Cargo.toml").is_file());
+}
+
+#[test]
+fn clean_removes_its_own_cache_folder_but_not_a_file_placed_in_it() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let o = rustgate(dir.path(), &["check", "--cache-dir", "cache"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let tag = std::fs::read_to_string(dir.path().join("cache/CACHEDIR.TAG")).unwrap();
+    assert!(
+        tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"),
+        "{tag}"
+    );
+    std::fs::write(dir.path().join("cache/notes.txt"), "mine").unwrap();
+    let o = rustgate(dir.path(), &["clean", "--cache-dir", "cache"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(dir.path().join("cache/notes.txt").is_file());
+    std::fs::remove_file(dir.path().join("cache/notes.txt")).unwrap();
+    let o = rustgate(dir.path(), &["clean", "--cache-dir", "cache"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!dir.path().join("cache").exists());
+}
+
+// ---- every configuration source is validated ----
+
+fn with_manifest(manifest_tail: &str) -> tempfile::TempDir {
+    crate::common::workspace(&[
+        (
+            "Cargo.toml",
+            &format!(
+                "[package]\nname = \"t\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{manifest_tail}"
+            ),
+        ),
+        ("src/lib.rs", crate::common::UNSAFE_LIB),
+    ])
+}
+
+#[test]
+fn cargo_metadata_that_is_not_a_table_is_an_error() {
+    for (tail, expected) in [
+        (
+            "[workspace]\n\n[workspace.metadata]\nrustgate = \"off\"\n",
+            "Cargo.toml: `workspace.metadata.rustgate` must be a table",
+        ),
+        (
+            "[package.metadata]\nrustgate = false\n",
+            "Cargo.toml: `package.metadata.rustgate` must be a table",
+        ),
+        (
+            "[workspace]\nmetadata = 1\n",
+            "Cargo.toml: `workspace.metadata` must be a table",
+        ),
+    ] {
+        let dir = with_manifest(tail);
+        let o = rustgate(dir.path(), &["check"]);
+        assert_eq!(code(&o), 2, "{tail}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains(expected), "{tail}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn cargo_metadata_keys_and_values_are_checked_as_in_rustgate_toml() {
+    for (tail, expected) in [
+        (
+            "[workspace]\n\n[workspace.metadata.rustgate]\nselct = [\"RG101\"]\n",
+            "Cargo.toml: unknown key `selct` (did you mean `select`?)",
+        ),
+        (
+            "[package.metadata.rustgate]\nfail-on = 3\n",
+            "Cargo.toml: invalid value for `fail-on`",
+        ),
+    ] {
+        let dir = with_manifest(tail);
+        let o = rustgate(dir.path(), &["check"]);
+        assert_eq!(code(&o), 2, "{tail}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains(expected), "{tail}: {}", stderr(&o));
+    }
+}
+
+// ---- baselines ----
+
+#[test]
+fn a_baseline_never_hides_a_file_that_does_not_parse() {
+    let dir = crate_with_lib("mod broken;\n");
+    crate::common::write(dir.path(), "src/broken.rs", b"fn broken( {\n");
+    let o = rustgate(dir.path(), &["baseline"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let recorded = std::fs::read_to_string(dir.path().join("rustgate-baseline.json")).unwrap();
+    assert!(!recorded.contains("RG901"), "{recorded}");
+    let o = rustgate(
+        dir.path(),
+        &[
+            "check",
+            "--baseline",
+            "rustgate-baseline.json",
+            "--format",
+            "concise",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("src/broken.rs:1:"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("RG901"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_baseline_entry_of_a_rule_that_always_gates_is_refused() {
+    let dir = crate_with_lib("mod broken;\n");
+    crate::common::write(dir.path(), "src/broken.rs", b"fn broken( {\n");
+    crate::common::write(
+        dir.path(),
+        "b.json",
+        br#"{"version": 1, "findings": [{"rule": "RG901", "path": "src/broken.rs", "fingerprint": "0123456789abcdef"}]}"#,
+    );
+    let o = rustgate(dir.path(), &["check", "--baseline", "b.json"]);
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("baseline b.json holds a RG901 finding (entry 1): RG901 always gates"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn malformed_baselines_are_a_clear_error_naming_the_file() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    std::fs::create_dir(dir.path().join("folder.json")).unwrap();
+    for (bytes, expected) in [
+        (&b""[..], "invalid baseline bad.json: EOF while parsing"),
+        (b"[1, 2", "invalid baseline bad.json:"),
+        (
+            b"{\"version\": 1}",
+            "invalid baseline bad.json: missing field `findings`",
+        ),
+        (
+            b"{\"version\": 1, \"findings\": {}}",
+            "invalid baseline bad.json: invalid type: map",
+        ),
+        (
+            b"{\"version\": 1, \"findings\": [{\"rule\": 5}]}",
+            "invalid baseline bad.json: invalid type: integer `5`",
+        ),
+        (
+            b"{\"version\": -1, \"findings\": []}",
+            "invalid baseline bad.json: invalid value: integer `-1`",
+        ),
+        (
+            b"{\"version\": 9, \"findings\": []}",
+            "baseline bad.json has version 9",
+        ),
+        (b"\xff\xfe{}", "cannot read baseline bad.json:"),
+        (
+            &[b'['; 100_000][..],
+            "invalid baseline bad.json: invalid type: sequence",
+        ),
+    ] {
+        crate::common::write(dir.path(), "bad.json", bytes);
+        let o = rustgate(dir.path(), &["check", "--baseline", "bad.json"]);
+        assert_eq!(code(&o), 2, "{expected}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains(expected), "{expected}: {}", stderr(&o));
+    }
+    let o = rustgate(dir.path(), &["check", "--baseline", "folder.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot read baseline folder.json:"),
+        "{}",
+        stderr(&o)
+    );
+}
