@@ -533,3 +533,31 @@ fn malformed_baselines_are_a_clear_error_naming_the_file() {
         stderr(&o)
     );
 }
+
+// ---- fuzzing: every input a fuzzer crashed on is replayed on stable ----
+
+#[test]
+fn fuzz_regressions_are_replayed() {
+    let root = crate::common::repo().join("fuzz");
+    let mut replayed = 0;
+    for (name, target) in rustgate::fuzzing::TARGETS {
+        assert!(
+            root.join("fuzz_targets")
+                .join(format!("{name}.rs"))
+                .is_file(),
+            "no fuzz target for {name}"
+        );
+        let dir = root.join("regressions").join(name);
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == ".gitkeep") {
+                continue;
+            }
+            let data = std::fs::read(&path).unwrap();
+            let outcome = std::panic::catch_unwind(|| target(&data));
+            assert!(outcome.is_ok(), "{} fails again", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed > 0);
+}
