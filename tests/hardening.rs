@@ -243,12 +243,18 @@ fn one_long_line_with_many_findings_renders_in_linear_size() {
     // Each snippet shows a cut of the line, not the whole 100 KB.
     assert!(out.len() < 3_000_000, "{} bytes of output", out.len());
     assert!(out.contains("…"), "long lines are cut");
-    // Line and column numbers stay those of the file.
+    // Line and column numbers stay those of the file; the caret stays under
+    // the finding in the cut line.
+    let second = "  ┌─ src/lib.rs:1:104\n  │\n1 │ …0u8; s ^= unsafe { *p };";
     assert!(
-        out.contains("┌─ src/lib.rs:1:60"),
+        out.contains("┌─ src/lib.rs:1:54\n"),
         "{}",
         &out[..2000.min(out.len())]
     );
+    assert!(out.contains(second), "{}", &out[..2000.min(out.len())]);
+    let caret = format!("\n  │ {}^^^^^^ unsafe-in-business-logic\n", " ".repeat(61));
+    let at = out.find(second).unwrap();
+    assert!(out[at..].contains(&caret), "{}", &out[at..at + 1000]);
     assert!(elapsed.as_secs() < 60, "{elapsed:?}");
 }
 
