@@ -21,6 +21,9 @@ pub enum BaselineError {
     Read(PathBuf, std::io::Error),
     Invalid(PathBuf, serde_json::Error),
     Version(PathBuf, u32),
+    /// An entry of a rule that always gates (RG901, RG905): (path, entry
+    /// index from 1, rule).
+    AlwaysGates(PathBuf, usize, String),
     Write(PathBuf, std::io::Error),
     DiffBase(crate::coverage::CoverageError),
 }
@@ -35,6 +38,11 @@ impl fmt::Display for BaselineError {
                 "baseline {} has version {v}, this rustgate reads version {VERSION}: record it again with `rustgate baseline`",
                 p.display()
             ),
+            BaselineError::AlwaysGates(p, i, rule) => write!(
+                f,
+                "baseline {} holds a {rule} finding (entry {i}): {rule} always gates and cannot be baselined; fix the file, or record the baseline again with `rustgate baseline`",
+                p.display()
+            ),
             BaselineError::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
             BaselineError::DiffBase(e) => write!(f, "{e}"),
         }
@@ -42,6 +50,10 @@ impl fmt::Display for BaselineError {
 }
 
 impl std::error::Error for BaselineError {}
+
+/// Findings a baseline never holds: what rustgate could not read or check
+/// always gates, so a broken file never hides new code.
+pub const ALWAYS_GATE: [&str; 2] = ["RG901", "RG905"];
 
 /// Bumped on any incompatible change of the file.
 pub const VERSION: u32 = 1;
@@ -85,7 +97,7 @@ impl Baseline {
             .diagnostics
             .iter()
             .zip(prints)
-            .filter(|(d, _)| d.suppressed.is_none())
+            .filter(|(d, _)| d.suppressed.is_none() && !ALWAYS_GATE.contains(&d.rule.code))
             .map(|(d, f)| Entry {
                 rule: d.rule.code.to_owned(),
                 path: d.primary.path.clone(),
@@ -103,10 +115,27 @@ impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let text =
             std::fs::read_to_string(path).map_err(|e| BaselineError::Read(path.to_owned(), e))?;
+        Baseline::parse(path, &text)
+    }
+
+    /// Parses and checks the text of a baseline; `path` names it in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
         let b: Baseline =
-            serde_json::from_str(&text).map_err(|e| BaselineError::Invalid(path.to_owned(), e))?;
+            serde_json::from_str(text).map_err(|e| BaselineError::Invalid(path.to_owned(), e))?;
         if b.version != VERSION {
             return Err(BaselineError::Version(path.to_owned(), b.version));
+        }
+        if let Some((i, e)) = b
+            .findings
+            .iter()
+            .enumerate()
+            .find(|(_, e)| ALWAYS_GATE.contains(&e.rule.as_str()))
+        {
+            return Err(BaselineError::AlwaysGates(
+                path.to_owned(),
+                i + 1,
+                e.rule.clone(),
+            ));
         }
         Ok(b)
     }
@@ -114,7 +143,8 @@ impl Baseline {
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| BaselineError::Write(path.to_owned(), e))
+        crate::output::write_replacing(path, |w| w.write_all(text.as_bytes()))
+            .map_err(|e| BaselineError::Write(path.to_owned(), e))
     }
 
     /// Removes the findings of `run` that the baseline has.
@@ -129,7 +159,10 @@ impl Baseline {
         // Same path first, then anywhere (a moved file).
         for same_path in [true, false] {
             for (i, d) in run.diagnostics.iter().enumerate() {
-                if d.suppressed.is_some() || matched_entry[i].is_some() {
+                if d.suppressed.is_some()
+                    || matched_entry[i].is_some()
+                    || ALWAYS_GATE.contains(&d.rule.code)
+                {
                     continue;
                 }
                 let Some(free) = pool.get_mut(&(d.rule.code, prints[i].content.as_str())) else {

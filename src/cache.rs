@@ -378,7 +378,12 @@ impl Cache {
         out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
 
         let dir = self.file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
+        if !dir.exists() {
+            // A folder rustgate creates is marked as its own (and as a cache
+            // that backups skip): `rustgate clean` removes only such folders.
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(dir.join(TAG_NAME), TAG)?;
+        }
         let tmp = dir.join(format!(
             ".{}.{}.tmp",
             self.file
@@ -387,11 +392,15 @@ impl Cache {
                 .unwrap_or_default(),
             std::process::id()
         ));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(&out)?;
-            f.write_all(&body)?;
-            f.flush()
-        });
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| {
+                f.write_all(&out)?;
+                f.write_all(&body)?;
+                f.flush()
+            });
         if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &self.file)) {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -440,11 +449,77 @@ pub fn default_dir(target_dir: &Path) -> PathBuf {
     target_dir.join("rustgate")
 }
 
-/// Removes a cache directory; returns whether there was one.
-pub fn clean(dir: &Path) -> std::io::Result<bool> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
+/// The marker of a cache folder rustgate created (the Cache Directory
+/// Tagging Specification: backup tools skip such folders).
+pub const TAG_NAME: &str = "CACHEDIR.TAG";
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by rustgate.\n# For information about cache directory tags see https://bford.info/cachedir/\n";
+
+/// Why `clean` refused.
+#[derive(Debug)]
+pub enum CleanError {
+    Io(std::io::Error),
+    /// The folder holds something rustgate did not write: nothing removed.
+    NotOurs {
+        entry: String,
+    },
+}
+
+/// Whether `name` is a file rustgate writes in its cache folder: a cache
+/// (`<16 hex digits>.bin`), a cache being written (`.<that>.<pid>.tmp`), or
+/// the marker.
+fn is_ours(name: &str) -> bool {
+    let cache = |n: &str| {
+        n.strip_suffix(".bin")
+            .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    if name == TAG_NAME || cache(name) {
+        return true;
     }
+    name.strip_prefix('.')
+        .and_then(|n| n.strip_suffix(".tmp"))
+        .and_then(|n| n.rsplit_once('.'))
+        .is_some_and(|(file, pid)| cache(file) && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes rustgate's cache in `dir`; returns whether there was one. Only
+/// what rustgate wrote is removed: its cache files, and the folder itself
+/// when rustgate created it (it holds rustgate's `CACHEDIR.TAG`). A folder
+/// that holds anything else is refused whole, before anything is removed
+/// (`--cache-dir .` never deletes a source file).
+pub fn clean(dir: &Path) -> Result<bool, CleanError> {
+    let meta = match std::fs::symlink_metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(CleanError::Io(e)),
+    };
+    if !meta.is_dir() {
+        return Err(CleanError::NotOurs {
+            entry: dir.display().to_string(),
+        });
+    }
+    let mut ours = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(CleanError::Io)? {
+        let entry = entry.map_err(CleanError::Io)?;
+        let name = entry.file_name();
+        let is_file = entry.file_type().map_err(CleanError::Io)?.is_file();
+        match name.to_str() {
+            Some(n) if is_file && is_ours(n) => ours.push(entry.path()),
+            _ => {
+                return Err(CleanError::NotOurs {
+                    entry: name.to_string_lossy().into_owned(),
+                });
+            }
+        }
+    }
+    let tagged = std::fs::read_to_string(dir.join(TAG_NAME)).is_ok_and(|t| t == TAG);
+    if ours.is_empty() && !tagged {
+        return Ok(false);
+    }
+    for file in &ours {
+        std::fs::remove_file(file).map_err(CleanError::Io)?;
+    }
+    if tagged {
+        std::fs::remove_dir(dir).map_err(CleanError::Io)?;
+    }
+    Ok(true)
 }

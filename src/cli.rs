@@ -299,7 +299,14 @@ fn clean(path: Option<PathBuf>, cache_dir: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(false) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(crate::cache::CleanError::NotOurs { entry }) => {
+            eprintln!(
+                "rustgate: refusing to clean {}: it holds `{entry}`, which rustgate did not write (nothing was removed)",
+                dir.display()
+            );
+            ExitCode::from(2)
+        }
+        Err(crate::cache::CleanError::Io(e)) => {
             eprintln!("rustgate: cannot remove {}: {e}", dir.display());
             ExitCode::from(2)
         }
@@ -446,11 +453,7 @@ fn check(args: CheckArgs) -> ExitCode {
         }
     }
     for (format, path) in &outputs {
-        let written = std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            output::render(*format, &run, &mut w, false)?;
-            w.flush()
-        });
+        let written = output::write_replacing(path, |w| output::render(*format, &run, w, false));
         if let Err(e) = written {
             eprintln!("rustgate: cannot write {}: {e}", path.display());
             return ExitCode::from(2);

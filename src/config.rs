@@ -146,10 +146,11 @@ pub fn discover(
     }
     let manifest = root.join("Cargo.toml");
     if manifest.is_file() {
+        // An error in the metadata tables is the same error as in
+        // rustgate.toml, never a silent fallback to the defaults.
         for key in ["workspace", "package"] {
-            if let Ok(table) = read_table(&manifest, Some(key))
-                && !table.is_empty()
-            {
+            let table = read_table(&manifest, Some(key))?;
+            if !table.is_empty() {
                 return Ok((Some(manifest), table));
             }
         }
@@ -171,10 +172,17 @@ fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, Con
     let Some(section) = metadata_of else {
         return Ok(table);
     };
-    let sub = table
-        .get(section)
-        .and_then(|v| v.get("metadata"))
-        .and_then(|v| v.get("rustgate"));
+    let not_table = |what: String| Err(err(format!("`{what}` must be a table")));
+    let metadata = match table.get(section) {
+        None => return Ok(toml::Table::new()),
+        Some(toml::Value::Table(t)) => t.get("metadata"),
+        Some(_) => return not_table(section.to_owned()),
+    };
+    let sub = match metadata {
+        None => return Ok(toml::Table::new()),
+        Some(toml::Value::Table(t)) => t.get("rustgate"),
+        Some(_) => return not_table(format!("{section}.metadata")),
+    };
     match sub {
         None => Ok(toml::Table::new()),
         Some(toml::Value::Table(t)) => Ok(t.clone()),

@@ -8,6 +8,7 @@ pub mod config;
 pub mod coverage;
 pub mod engine;
 pub mod fingerprint;
+pub mod fuzzing;
 pub mod nesting;
 pub mod output;
 pub mod suppress;

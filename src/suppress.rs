@@ -50,8 +50,17 @@ pub fn parse(
     if !rustgate_rules::syntax::mentions_rustgate(source) {
         return (found, malformed);
     }
-    let lines: Vec<&str> = source.lines().collect();
-    for c in line_comments(source) {
+    let lexed = lex(source);
+    // Lines with nothing but whitespace, ascending.
+    let blank_lines: Vec<u32> = source
+        .split('\n')
+        .enumerate()
+        .filter(|(_, l)| l.trim().is_empty())
+        .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX))
+        .collect();
+    let mut nodes = node_lines.to_vec();
+    nodes.sort_unstable();
+    for c in lexed.comments {
         let (inner_doc, body) = match c.text.strip_prefix('!') {
             Some(rest) => (true, rest),
             None => (false, c.text.strip_prefix('/').unwrap_or(c.text)),
@@ -110,27 +119,25 @@ pub fn parse(
         } else if c.trailing {
             Some((c.line, c.line))
         } else {
-            // The next line that is neither blank nor a comment.
-            let next = (c.line as usize..lines.len())
-                .find(|&i| {
-                    let t = lines[i].trim_start();
-                    !t.is_empty() && !t.starts_with("//")
-                })
-                .map(|i| i as u32 + 1);
+            // The next line on which a token starts.
+            let at = lexed.code_lines.partition_point(|&l| l <= c.line);
+            let next = lexed.code_lines.get(at).copied();
             let blank_between = next.is_some_and(|n| {
-                (c.line as usize..n as usize - 1).any(|i| lines[i].trim().is_empty())
+                let b = blank_lines.partition_point(|&l| l <= c.line);
+                blank_lines.get(b).is_some_and(|&l| l < n)
             });
             if before_items && (next.is_none() || blank_between) {
                 None
             } else {
                 match next {
                     Some(n) => {
-                        let end = node_lines
-                            .iter()
-                            .filter(|(s, _)| *s == n)
-                            .map(|(_, e)| *e)
-                            .max()
-                            .unwrap_or(n);
+                        // The widest node starting on that line: the last
+                        // of those in (start, end) order.
+                        let after = nodes.partition_point(|&(s, _)| s <= n);
+                        let end = match after.checked_sub(1).map(|k| nodes[k]) {
+                            Some((s, e)) if s == n => e.max(n),
+                            _ => n,
+                        };
                         Some((n, end))
                     }
                     None => Some((c.line, c.line)),
@@ -163,28 +170,47 @@ pub fn apply(
         .iter()
         .map(|s| vec![false; s.codes.len()])
         .collect();
-    for d in diagnostics.iter_mut() {
+    // A sweep over the diagnostics in line order with the suppressions in
+    // start order: each diagnostic looks only at the suppressions that cover
+    // its line, never at all of them.
+    let span_of = |s: &Suppression| s.lines.unwrap_or((0, u32::MAX));
+    let mut by_line: Vec<usize> = (0..diagnostics.len()).collect();
+    by_line.sort_by_key(|&i| diagnostics[i].primary.span.start.line);
+    let mut by_start: Vec<usize> = (0..suppressions.len()).collect();
+    by_start.sort_by_key(|&i| span_of(&suppressions[i]).0);
+    let (mut next, mut active) = (0usize, Vec::<usize>::new());
+    for di in by_line {
+        let d = &mut diagnostics[di];
         if d.rule.code.starts_with("RG90") {
             continue;
         }
         let line = d.primary.span.start.line;
-        for (si, s) in suppressions.iter().enumerate() {
-            let covers = s.lines.is_none_or(|(a, b)| (a..=b).contains(&line));
-            if !covers {
-                continue;
+        while let Some(&si) = by_start.get(next) {
+            if span_of(&suppressions[si]).0 > line {
+                break;
             }
-            if let Some(ci) = s
+            active.push(si);
+            next += 1;
+        }
+        active.retain(|&si| span_of(&suppressions[si]).1 >= line);
+        // The justification is that of the first suppression in the file.
+        let mut first: Option<usize> = None;
+        for &si in &active {
+            if let Some(ci) = suppressions[si]
                 .codes
                 .iter()
                 .position(|(_, m)| m.is_some_and(|m| m.code == d.rule.code))
             {
                 used[si][ci] = true;
-                if d.suppressed.is_none() {
-                    d.suppressed = Some(Suppressed {
-                        justification: s.reason.clone(),
-                    });
-                }
+                first = Some(first.map_or(si, |f| f.min(si)));
             }
+        }
+        if let Some(si) = first
+            && d.suppressed.is_none()
+        {
+            d.suppressed = Some(Suppressed {
+                justification: suppressions[si].reason.clone(),
+            });
         }
     }
     let mut out = Vec::new();
@@ -239,139 +265,299 @@ pub fn apply(
     out
 }
 
-/// Every `//` comment outside string and char literals and block comments.
-fn line_comments(source: &str) -> Vec<Comment<'_>> {
-    let bytes = source.as_bytes();
-    let mut out = Vec::new();
-    let (mut i, mut line, mut line_start) = (0usize, 1u32, 0usize);
-    let mut code_on_line = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\n' => {
-                line += 1;
-                line_start = i + 1;
-                code_on_line = false;
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = source[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                let column = source[line_start..i].chars().count() as u32 + 1;
-                let text = &source[i + 2..end];
-                out.push(Comment {
-                    line,
-                    column,
-                    text,
-                    trailing: code_on_line,
-                    end_column: column + source[i..end].chars().count() as u32,
-                });
-                i = end;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
+/// What the lexer found in a file: its `//` comments and where code starts.
+struct Lexed<'a> {
+    comments: Vec<Comment<'a>>,
+    /// Lines on which a token starts, ascending, each once.
+    code_lines: Vec<u32>,
+}
+
+/// A small Rust lexer that knows exactly what it must to find `//` comments:
+/// block comments (nested), string literals of every kind (`"..."`, `b".."`,
+/// `c".."`, raw `r#".."#`, `br".."`, `cr".."`, with `\`-newline
+/// continuations), char and byte literals, lifetimes and identifiers (so that
+/// `r`, `b`, `br`, `c`, `cr` are literal prefixes only at the start of a
+/// token). Lines are counted on every `\n`, inside literals and comments too,
+/// as rustc and proc-macro2 count them. It never fails: an unterminated
+/// literal or comment runs to the end of the file. One pass, linear in the
+/// size of the file.
+///
+/// proc-macro2 is not used for this: it drops `//` comments (they are not
+/// tokens) and gives up on the first lexical error, where this lexer still
+/// finds the comments of the rest of the file.
+fn lex(source: &str) -> Lexed<'_> {
+    let mut lx = Lexer {
+        source,
+        bytes: source.as_bytes(),
+        i: 0,
+        line: 1,
+        line_start: 0,
+        code_on_line: false,
+        comments: Vec::new(),
+        code_lines: Vec::new(),
+    };
+    lx.run();
+    Lexed {
+        comments: lx.comments,
+        code_lines: lx.code_lines,
+    }
+}
+
+struct Lexer<'a> {
+    source: &'a str,
+    bytes: &'a [u8],
+    i: usize,
+    line: u32,
+    line_start: usize,
+    code_on_line: bool,
+    comments: Vec<Comment<'a>>,
+    code_lines: Vec<u32>,
+}
+
+impl<'a> Lexer<'a> {
+    fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.i + ahead).copied()
+    }
+
+    fn newline(&mut self) {
+        self.line = self.line.saturating_add(1);
+        self.line_start = self.i + 1;
+        self.code_on_line = false;
+    }
+
+    /// A token starts here.
+    fn token(&mut self) {
+        self.code_on_line = true;
+        if self.code_lines.last() != Some(&self.line) {
+            self.code_lines.push(self.line);
+        }
+    }
+
+    fn run(&mut self) {
+        while let Some(b) = self.peek(0) {
+            match b {
+                b'\n' => {
+                    self.newline();
+                    self.i += 1;
+                }
+                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.i += 1,
+                b'/' if self.peek(1) == Some(b'/') => self.line_comment(),
+                b'/' if self.peek(1) == Some(b'*') => {
+                    self.block_comment();
+                    self.code_on_line = true;
+                }
+                b'"' => {
+                    self.token();
+                    self.i += 1;
+                    self.quoted(b'"');
+                }
+                b'\'' => {
+                    self.token();
+                    self.char_or_lifetime();
+                }
+                b'0'..=b'9' => {
+                    self.token();
+                    self.ident();
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    self.token();
+                    self.ident_or_prefixed_literal();
+                }
+                0x80.. => {
+                    let c = self.source[self.i..].chars().next().unwrap_or(' ');
+                    if c.is_whitespace() {
+                        self.i += c.len_utf8();
                     } else {
-                        if bytes[i] == b'\n' {
-                            line += 1;
-                            line_start = i + 1;
+                        self.token();
+                        let start = self.i;
+                        self.ident();
+                        if self.i == start {
+                            // Not an identifier character: one token.
+                            self.i += c.len_utf8();
                         }
-                        i += 1;
                     }
                 }
-                code_on_line = true;
-            }
-            b'"' => {
-                i = skip_string(bytes, i + 1, 0, &mut line, &mut line_start);
-                code_on_line = true;
-            }
-            b'r' if !prev_is_ident(bytes, i) && matches!(bytes.get(i + 1), Some(b'#' | b'"')) => {
-                let hashes = bytes[i + 1..].iter().take_while(|&&c| c == b'#').count();
-                if bytes.get(i + 1 + hashes) == Some(&b'"') {
-                    i = skip_string(
-                        bytes,
-                        i + 2 + hashes,
-                        hashes + 1,
-                        &mut line,
-                        &mut line_start,
-                    );
-                } else {
-                    i += 1;
+                _ => {
+                    self.token();
+                    self.i += 1;
                 }
-                code_on_line = true;
-            }
-            b'\'' => {
-                // A char literal ('a', '\n', '\'') or a lifetime ('a).
-                if bytes.get(i + 1) == Some(&b'\\') {
-                    let mut j = i + 2;
-                    while j < bytes.len() && bytes[j] != b'\'' && bytes[j] != b'\n' {
-                        j += 1;
-                    }
-                    i = j + 1;
-                } else {
-                    let ch_len = source[i + 1..].chars().next().map_or(1, char::len_utf8);
-                    i += if bytes.get(i + 1 + ch_len) == Some(&b'\'') {
-                        ch_len + 2
-                    } else {
-                        1
-                    };
-                }
-                code_on_line = true;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            _ => {
-                code_on_line = true;
-                i += 1;
             }
         }
     }
-    out
-}
 
-fn prev_is_ident(bytes: &[u8], i: usize) -> bool {
-    i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')
-}
+    fn line_comment(&mut self) {
+        let start = self.i;
+        let end =
+            memchr::memchr(b'\n', &self.bytes[start..]).map_or(self.bytes.len(), |n| start + n);
+        let column = self.source[self.line_start..start].chars().count() as u32 + 1;
+        self.comments.push(Comment {
+            line: self.line,
+            column,
+            text: &self.source[start + 2..end],
+            trailing: self.code_on_line,
+            end_column: column.saturating_add(self.source[start..end].chars().count() as u32),
+        });
+        self.i = end;
+    }
 
-/// Skips a string body starting at `i`. `raw` is 0 for a plain string, and
-/// for a raw string one more than its number of `#` (escapes do not apply).
-fn skip_string(
-    bytes: &[u8],
-    mut i: usize,
-    raw: usize,
-    line: &mut u32,
-    line_start: &mut usize,
-) -> usize {
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if raw == 0 => i += 2,
-            b'\n' => {
-                *line += 1;
-                *line_start = i + 1;
-                i += 1;
-            }
-            b'"' => {
-                if raw == 0 {
-                    return i + 1;
+    fn block_comment(&mut self) {
+        let mut depth = 0usize;
+        while let Some(b) = self.peek(0) {
+            match b {
+                b'/' if self.peek(1) == Some(b'*') => {
+                    depth += 1;
+                    self.i += 2;
                 }
-                let n = bytes[i + 1..].iter().take_while(|&&c| c == b'#').count();
-                let real = raw - 1;
-                if n >= real {
-                    return i + 1 + real;
+                b'*' if self.peek(1) == Some(b'/') => {
+                    depth -= 1;
+                    self.i += 2;
+                    if depth == 0 {
+                        return;
+                    }
                 }
-                i += 1;
+                b'\n' => {
+                    self.newline();
+                    self.i += 1;
+                }
+                _ => self.i += 1,
             }
-            _ => i += 1,
         }
     }
-    i
+
+    /// Skips the body of a string (or char) literal with escapes, up to and
+    /// including its closing `close`.
+    fn quoted(&mut self, close: u8) {
+        while let Some(b) = self.peek(0) {
+            match b {
+                b'\\' => {
+                    // The escaped character, which may be a newline (a
+                    // string continuation): lines are still counted.
+                    self.i += 1;
+                    if self.peek(0) == Some(b'\n') {
+                        self.newline();
+                    }
+                    if self.peek(0).is_some() {
+                        self.i += 1;
+                    }
+                }
+                b'\n' => {
+                    self.newline();
+                    self.i += 1;
+                }
+                _ if b == close => {
+                    self.i += 1;
+                    return;
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// Skips a raw string from its first `#` or `"` (after the prefix).
+    fn raw(&mut self) {
+        let hashes = self.bytes[self.i..]
+            .iter()
+            .take_while(|&&c| c == b'#')
+            .count();
+        self.i += hashes + 1; // the hashes and the opening quote
+        while let Some(b) = self.peek(0) {
+            match b {
+                b'\n' => {
+                    self.newline();
+                    self.i += 1;
+                }
+                b'"' => {
+                    self.i += 1;
+                    let n = self.bytes[self.i..]
+                        .iter()
+                        .take(hashes)
+                        .take_while(|&&c| c == b'#')
+                        .count();
+                    if n == hashes {
+                        self.i += n;
+                        return;
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// Whether a raw string starts here (`"`, or `#`s then `"`).
+    fn raw_starts(&self) -> bool {
+        let hashes = self.bytes[self.i..]
+            .iter()
+            .take_while(|&&c| c == b'#')
+            .count();
+        self.bytes.get(self.i + hashes) == Some(&b'"')
+    }
+
+    /// Skips identifier characters (or the digits and letters of a number).
+    fn ident(&mut self) {
+        while let Some(b) = self.peek(0) {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.i += 1;
+            } else if b >= 0x80 {
+                match self.source[self.i..].chars().next() {
+                    Some(c) if c.is_alphanumeric() || is_mark(c) => self.i += c.len_utf8(),
+                    _ => return,
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn ident_or_prefixed_literal(&mut self) {
+        let start = self.i;
+        self.ident();
+        let word = &self.bytes[start..self.i];
+        match (word, self.peek(0)) {
+            (b"r" | b"br" | b"cr", Some(b'"' | b'#')) if self.raw_starts() => self.raw(),
+            (b"b" | b"c", Some(b'"')) => {
+                self.i += 1;
+                self.quoted(b'"');
+            }
+            (b"b", Some(b'\'')) => {
+                self.i += 1;
+                self.quoted(b'\'');
+            }
+            _ => {}
+        }
+    }
+
+    /// At a `'`: a char literal (`'a'`, `'\''`, `'\u{1F600}'`) or a lifetime
+    /// or label (`'a`, `'static`, `'r#try`).
+    fn char_or_lifetime(&mut self) {
+        self.i += 1;
+        match self.peek(0) {
+            Some(b'\\') => self.quoted(b'\''),
+            Some(_) => {
+                let c = self.source[self.i..].chars().next().unwrap_or(' ');
+                if self.bytes.get(self.i + c.len_utf8()) == Some(&b'\'') {
+                    // A one-character literal, `'"'` and `'/'` included.
+                    if c == '\n' {
+                        self.newline();
+                    }
+                    self.i += c.len_utf8() + 1;
+                } else if c.is_alphanumeric() || c == '_' {
+                    // A lifetime: its name is not a literal prefix.
+                    if self.peek(0) == Some(b'r') && self.peek(1) == Some(b'#') {
+                        self.i += 2;
+                    }
+                    self.ident();
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// Combining marks that continue an identifier (a rough test: the ranges of
+/// combining diacritical marks); anything else ends it, which at worst splits
+/// an identifier in two, never a literal.
+fn is_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
 #[cfg(test)]
@@ -381,7 +567,8 @@ mod tests {
     #[test]
     fn comments_skip_strings_chars_and_block_comments() {
         let src = "let a = \"// not\"; // yes\nlet b = r#\"// \"no\" \"#; /* // nope */ let c = '\\''; // two\nlet l: &'a str = x; // three\n";
-        let c: Vec<(u32, &str, bool)> = line_comments(src)
+        let c: Vec<(u32, &str, bool)> = lex(src)
+            .comments
             .iter()
             .map(|c| (c.line, c.text, c.trailing))
             .collect();
@@ -389,6 +576,66 @@ mod tests {
             c,
             vec![(1, " yes", true), (2, " two", true), (3, " three", true)]
         );
+    }
+
+    fn comment_lines(src: &str) -> Vec<(u32, bool)> {
+        lex(src)
+            .comments
+            .iter()
+            .map(|c| (c.line, c.trailing))
+            .collect()
+    }
+
+    #[test]
+    fn literals_of_every_kind_hide_comment_markers() {
+        // Each literal holds `//` or a quote; only the comment after it is one.
+        for lit in [
+            r#""a\" // no""#,
+            r#"b"a\" // no""#,
+            r#"c"a\" // no""#,
+            r##"r#"a" // no"#"##,
+            r###"br##"a"# // no"##"###,
+            r##"cr#"a\" // no"#"##,
+            r#"br"\""#,
+            r#"'"'"#,
+            r"'\''",
+            r"b'\''",
+            r#"b'"'"#,
+            r"'\u{1F600}'",
+            "'🙂'",
+            "/* /* // nested */ still */",
+        ] {
+            let src = format!("let x = {lit}; // yes\nlet y = \" // no \"; // two\n");
+            assert_eq!(comment_lines(&src), vec![(1, true), (2, true)], "{lit}");
+        }
+    }
+
+    #[test]
+    fn string_continuations_and_newlines_in_literals_count_lines() {
+        let src = "let a = \"x\\\ny\";\nlet b = r\"\n\n\";\n/*\n*/\n// here\n";
+        assert_eq!(comment_lines(src), vec![(8, false)]);
+    }
+
+    #[test]
+    fn lifetimes_labels_and_raw_identifiers_are_not_literals() {
+        let src = "fn f<'a, 'b>(x: &'a str, r#type: u8) -> &'b str { 'r: loop { break 'r; } } // one\nlet br = 1; // two\n";
+        assert_eq!(comment_lines(src), vec![(1, true), (2, true)]);
+    }
+
+    #[test]
+    fn unterminated_literals_end_the_file_without_panicking() {
+        for src in [
+            "\"abc // x",
+            "r#\"abc // x",
+            "/* abc // x",
+            "'",
+            "b'",
+            "r#",
+            "br##",
+            "\\",
+        ] {
+            assert!(lex(src).comments.is_empty(), "{src}");
+        }
     }
 
     #[test]

@@ -85,8 +85,13 @@ fn same_as_uncached(dir: &Path) -> usize {
 
 fn cache_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let cache = dir.join("target/rustgate");
+    // The cache files, not the folder's CACHEDIR.TAG marker.
     let mut files: Vec<_> = std::fs::read_dir(cache)
-        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .map(|rd| {
+            rd.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

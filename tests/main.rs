@@ -11,6 +11,7 @@ mod coverage;
 mod editor;
 mod fixtures;
 mod github;
+mod hardening;
 mod inputs;
 mod limits;
 mod meta;

@@ -98,12 +98,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                     b"line" => {
                         let number = attr(&reader, e, b"number").map_err(|m| bad(start, &m))?;
                         let hits = attr(&reader, e, b"hits").map_err(|m| bad(start, &m))?;
-                        let number = number.and_then(|n| n.parse::<u32>().ok());
+                        let number = number
+                            .and_then(|n| n.parse::<u32>().ok())
+                            .filter(|&n| n <= super::MAX_LINE);
                         let hits = hits.and_then(|h| parse_hits(&h));
                         let (Some(number), Some(hits)) = (number, hits) else {
                             return Err(bad(
                                 start,
-                                "`<line number=\"N\" hits=\"N\">` with numbers",
+                                &format!(
+                                    "`<line number=\"N\" hits=\"N\">` with numbers, the line at most {}",
+                                    super::MAX_LINE
+                                ),
                             ));
                         };
                         if let Some(lines) = method.as_mut() {
@@ -120,10 +125,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                             && let Some(cc) = attr(&reader, e, b"condition-coverage")
                                 .map_err(|m| bad(start, &m))?
                         {
-                            let Some((covered, total)) = parse_condition(&cc) else {
+                            let Some((covered, total)) =
+                                parse_condition(&cc).filter(|&(_, t)| t <= super::MAX_CONDITIONS)
+                            else {
                                 return Err(bad(
                                     start,
-                                    "`condition-coverage=\"P% (covered/total)\"`",
+                                    &format!(
+                                        "`condition-coverage=\"P% (covered/total)\"` with covered <= total <= {}",
+                                        super::MAX_CONDITIONS
+                                    ),
                                 ));
                             };
                             for i in 0..total {

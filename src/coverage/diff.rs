@@ -39,7 +39,7 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
                     if let Some(f) = &file {
                         changes.entry(f.clone()).or_default().insert(new_line);
                     }
-                    new_line += 1;
+                    new_line = new_line.saturating_add(1);
                     left.1 -= 1;
                 }
                 Some(b'-') => {
@@ -54,7 +54,7 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
                     if left.0 == 0 || left.1 == 0 {
                         return Err(bad("a hunk line matching the counts of its `@@` header"));
                     }
-                    new_line += 1;
+                    new_line = new_line.saturating_add(1);
                     left.0 -= 1;
                     left.1 -= 1;
                 }
@@ -71,6 +71,13 @@ pub fn parse_unified(path: &Path, text: &str) -> Result<Changes, CoverageError> 
                 parse_hunk_header(line).ok_or_else(|| bad("a hunk header `@@ -a,b +c,d @@`"))?;
             if !seen_file {
                 return Err(bad("a `+++ <path>` line before the first hunk"));
+            }
+            // The hunk's last new line must be a line number: no wrap to 0.
+            if new_start.checked_add(new_count.saturating_sub(1)).is_none() {
+                return Err(bad(&format!(
+                    "a hunk that ends by line {} (`+{new_start},{new_count}` does not)",
+                    u32::MAX
+                )));
             }
             left = (old_count, new_count);
             new_line = new_start;

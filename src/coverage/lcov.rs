@@ -37,10 +37,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
             let (name, mut cov) = current
                 .take()
                 .ok_or_else(|| bad("`SF:<path>` before `end_of_record`"))?;
-            if let (Some(found), Some(hit)) = std::mem::take(&mut stated)
-                && hit <= found
-            {
-                cov.stated_lines = Some(super::Counts::new(hit, found));
+            match std::mem::take(&mut stated) {
+                (Some(found), Some(hit)) => {
+                    cov.stated_lines = super::checked_summary(
+                        path,
+                        &name,
+                        "`LF`/`LH` summary",
+                        super::Counts::new(hit, found),
+                        &cov,
+                        &mut report.warnings,
+                    );
+                }
+                (None, None) => {}
+                _ => report.warnings.push(format!(
+                    "warning: `{name}` in `{}` states only one of `LF` and `LH`: its line records are used",
+                    path.display()
+                )),
             }
             report.file(&name).merge(&cov);
             fn_lines.clear();
@@ -74,13 +86,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         let (Some(l), Some(h)) = (line_no, hits) else {
                             return Err(bad("`DA:<line>,<hits>` with numbers"));
                         };
+                        if l > super::MAX_LINE {
+                            return Err(bad(&format!(
+                                "a line number of at most {}",
+                                super::MAX_LINE
+                            )));
+                        }
                         let e = cov.lines.entry(l).or_insert(0);
                         *e = (*e).saturating_add(h);
                     }
                     "FN" => {
                         // FN:<line>,<name> or lcov 2: FN:<line>,<end line>,<name>
                         let mut parts = value.splitn(3, ',');
-                        let start = parts.next().and_then(|s| s.parse::<u32>().ok());
+                        let start = parts.next().and_then(parse_line);
                         let rest: Vec<&str> = parts.collect();
                         let name = match rest.as_slice() {
                             [end, name] if end.parse::<u32>().is_ok() => (*name).to_owned(),
@@ -110,7 +128,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         // lcov 2.2: FNL:<index>,<line>[,<end line>]
                         let mut parts = value.split(',');
                         let index = parts.next().filter(|s| !s.is_empty());
-                        let start = parts.next().and_then(|s| s.parse::<u32>().ok());
+                        let start = parts.next().and_then(parse_line);
                         let (Some(index), Some(start)) = (index, start) else {
                             return Err(bad("`FNL:<index>,<line>[,<end line>]`"));
                         };
@@ -135,7 +153,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         let [l, block, branch, taken] = parts.as_slice() else {
                             return Err(bad("`BRDA:<line>,<block>,<branch>,<taken>`"));
                         };
-                        let Ok(l) = l.parse::<u32>() else {
+                        let Some(l) = parse_line(l) else {
                             return Err(bad(
                                 "`BRDA:<line>,<block>,<branch>,<taken>` with a line number",
                             ));
@@ -155,8 +173,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                         *e |= taken;
                     }
                     "LF" | "LH" => {
-                        let Ok(n) = value.trim().parse::<u64>() else {
-                            return Err(bad("`LF:<count>` / `LH:<count>` with a number"));
+                        let Some(n) = value
+                            .trim()
+                            .parse::<u64>()
+                            .ok()
+                            .filter(|&n| n <= super::MAX_COUNT)
+                        else {
+                            return Err(bad(&format!(
+                                "`LF:<count>` / `LH:<count>` with a number of at most {}",
+                                super::MAX_COUNT
+                            )));
                         };
                         if key == "LF" {
                             stated.0 = Some(n);
@@ -178,6 +204,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
         });
     }
     Ok(report)
+}
+
+/// A line number of at most [`super::MAX_LINE`] (some tools write 0 for
+/// code without a line: harmless, kept).
+fn parse_line(s: &str) -> Option<u32> {
+    s.parse::<u32>().ok().filter(|&l| l <= super::MAX_LINE)
 }
 
 /// A hit count; some gcov versions write negative or fractional counts.

@@ -81,6 +81,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
         });
     }
     let mut report = Report::default();
+    // Executable lines left for the whole report.
+    let mut budget = super::MAX_REPORT_LINES;
     for data in &export.data {
         let mut names = BTreeSet::new();
         for file in &data.files {
@@ -91,22 +93,44 @@ pub fn parse(path: &Path, text: &str) -> Result<Report, CoverageError> {
                     expected: "per-file `segments` (export without `-summary-only`)".to_owned(),
                 });
             };
-            let cov = FileCoverage {
-                lines: line_coverage(segments),
+            let bad = |expected: String| CoverageError::Malformed {
+                path: path.to_owned(),
+                line: line_of(text, &file.filename),
+                expected,
+            };
+            let lines = line_coverage(segments, &mut budget).map_err(bad)?;
+            if let Some(s) = &file.summary
+                && [&s.lines, &s.regions]
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c.count > super::MAX_COUNT || c.covered > c.count)
+            {
+                return Err(bad(format!(
+                    "summary counts of at most {} with `covered` <= `count` for `{}`",
+                    super::MAX_COUNT,
+                    file.filename
+                )));
+            }
+            let mut cov = FileCoverage {
+                lines,
                 branches: branch_coverage(&file.branches),
                 regions: file
                     .summary
                     .as_ref()
                     .and_then(|s| s.regions.as_ref())
                     .map(|r| Counts::new(r.covered, r.count)),
-                stated_lines: file
-                    .summary
-                    .as_ref()
-                    .and_then(|s| s.lines.as_ref())
-                    .filter(|l| l.covered <= l.count)
-                    .map(|l| Counts::new(l.covered, l.count)),
                 ..FileCoverage::default()
             };
+            if let Some(l) = file.summary.as_ref().and_then(|s| s.lines.as_ref()) {
+                cov.stated_lines = super::checked_summary(
+                    path,
+                    &file.filename,
+                    "`summary.lines`",
+                    Counts::new(l.covered, l.count),
+                    &cov,
+                    &mut report.warnings,
+                );
+            }
             report.file(&file.filename).merge(&cov);
             names.insert(file.filename.as_str());
         }
@@ -150,13 +174,32 @@ fn main_file(f: &Function) -> Option<usize> {
 /// (executable) unless it starts a skipped region, when a region entry with a
 /// count starts on it or a counted region wraps onto it; its count is the
 /// largest of the wrapping region and the non-gap region entries on it.
-fn line_coverage(segments: &[Segment]) -> BTreeMap<u32, u64> {
+///
+/// Segments must come in line order with lines of at most
+/// [`super::MAX_LINE`], and the report may not map more than `budget` lines
+/// in all: a hostile report is an error, never a loop over four billion lines.
+fn line_coverage(segments: &[Segment], budget: &mut usize) -> Result<BTreeMap<u32, u64>, String> {
     let mut lines = BTreeMap::new();
     let mut wrapped: Option<&Segment> = None;
     let mut i = 0;
     let Some(first) = segments.first() else {
-        return lines;
+        return Ok(lines);
     };
+    if let Some(w) = segments.windows(2).find(|w| w[1].0 < w[0].0) {
+        return Err(format!(
+            "`segments` in line order (line {} after line {})",
+            w[1].0, w[0].0
+        ));
+    }
+    if let Some(last) = segments.last()
+        && last.0 > super::MAX_LINE
+    {
+        return Err(format!(
+            "segment lines of at most {} (found {})",
+            super::MAX_LINE,
+            last.0
+        ));
+    }
     let mut line = first.0;
     while i < segments.len() {
         let start = i;
@@ -177,6 +220,13 @@ fn line_coverage(segments: &[Segment]) -> BTreeMap<u32, u64> {
                     count = count.max(s.2);
                 }
             }
+            if *budget == 0 {
+                return Err(format!(
+                    "a report of at most {} executable lines",
+                    super::MAX_REPORT_LINES
+                ));
+            }
+            *budget -= 1;
             lines.insert(line, count);
         }
         if let Some(last) = on_line.last() {
@@ -184,7 +234,7 @@ fn line_coverage(segments: &[Segment]) -> BTreeMap<u32, u64> {
         }
         line += 1;
     }
-    lines
+    Ok(lines)
 }
 
 /// Each branch region is two outcomes, as llvm-cov counts them.
@@ -241,7 +291,7 @@ mod tests {
             (5, 1, 0, false, true, false),
             (5, 9, 0, false, false, false),
         ];
-        let lines = line_coverage(&segs);
+        let lines = line_coverage(&segs, &mut 100).expect("in order");
         assert_eq!(lines, BTreeMap::from([(1, 1), (2, 1), (3, 1)]));
     }
 }

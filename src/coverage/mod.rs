@@ -69,6 +69,20 @@ impl CoverageConfig {
     }
 }
 
+/// The largest line number a report may name: a source file of more lines
+/// would be far beyond the size limit of the files rustgate reads. A larger
+/// number is a malformed report (exit 2), never a loop or an allocation.
+pub const MAX_LINE: u32 = 10_000_000;
+/// The largest line or region count a summary may state (LCOV `LF`/`LH`,
+/// llvm-cov JSON `summary`).
+pub const MAX_COUNT: u64 = u32::MAX as u64;
+/// The most conditions one Cobertura `<line>` may state
+/// (`condition-coverage="50% (1/2)"`): each becomes a branch outcome.
+pub const MAX_CONDITIONS: u64 = 1024;
+/// The most executable lines a single report may describe, all files
+/// together (llvm-cov JSON segments can span ranges of lines).
+pub const MAX_REPORT_LINES: usize = 50_000_000;
+
 /// A workspace source file: `rel_path` relative to the workspace root with `/`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkspaceFile {
@@ -193,8 +207,20 @@ impl Counts {
     }
 
     pub fn add(&mut self, other: Counts) {
-        self.covered += other.covered;
-        self.total += other.total;
+        self.covered = self.covered.saturating_add(other.covered);
+        self.total = self.total.saturating_add(other.total);
+    }
+
+    /// Whether a tool's stated summary can describe the same file as the
+    /// records counted here. llvm-cov's summaries count a line once per
+    /// function that holds it (a closure and its enclosing function), so a
+    /// truthful summary may count more lines, more hit lines and more missed
+    /// lines than the records, never fewer.
+    pub fn can_summarize(self, records: Counts) -> bool {
+        self.covered <= self.total
+            && self.total >= records.total
+            && self.covered >= records.covered
+            && self.missed() >= records.missed()
     }
 }
 
@@ -296,11 +322,16 @@ impl FileCoverage {
         // Regions cannot be matched one by one across reports: keep the best.
         self.regions = match (self.regions, other.regions) {
             (Some(a), Some(b)) => {
-                Some(if b.covered * a.total.max(1) > a.covered * b.total.max(1) {
-                    b
-                } else {
-                    a
-                })
+                let wide = |n: u64| u128::from(n);
+                Some(
+                    if wide(b.covered) * wide(a.total.max(1))
+                        > wide(a.covered) * wide(b.total.max(1))
+                    {
+                        b
+                    } else {
+                        a
+                    },
+                )
             }
             (a, b) => a.or(b),
         };
@@ -311,12 +342,44 @@ impl FileCoverage {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
     pub files: BTreeMap<String, FileCoverage>,
+    /// Inconsistencies that do not stop the gate (a summary that disagrees
+    /// with its records), each naming the report and the file.
+    pub warnings: Vec<String>,
 }
 
 impl Report {
     fn file(&mut self, path: &str) -> &mut FileCoverage {
         self.files.entry(path.to_owned()).or_default()
     }
+}
+
+/// The summary a tool stated for a file, if it can describe the file's
+/// records (see [`Counts::can_summarize`]); otherwise a warning naming the
+/// report and the file, and the records are used.
+pub(crate) fn checked_summary(
+    report: &Path,
+    file: &str,
+    what: &str,
+    stated: Counts,
+    cov: &FileCoverage,
+    warnings: &mut Vec<String>,
+) -> Option<Counts> {
+    let records = Counts::new(
+        cov.lines.values().filter(|&&h| h > 0).count() as u64,
+        cov.lines.len() as u64,
+    );
+    if stated.can_summarize(records) {
+        return Some(stated);
+    }
+    warnings.push(format!(
+        "warning: the {what} of `{file}` in `{}` ({} of {} lines covered) disagrees with its line records ({} of {}): the records are used",
+        report.display(),
+        stated.covered,
+        stated.total,
+        records.covered,
+        records.total
+    ));
+    None
 }
 
 /// The formats rustgate reads.
@@ -387,6 +450,7 @@ pub fn run(
             workspace_root.join(report_path)
         };
         let report = parse_report(&path, &read_text(&path)?)?;
+        notes.extend(report.warnings.iter().cloned());
         let mapped = mapper.map_report(&report);
         for (rel, cov) in &mapped.files {
             merged.entry(rel.clone()).or_default().merge(cov);

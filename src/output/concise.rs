@@ -10,7 +10,12 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "{}:{}:{}: {} [{}] {}",
-            d.primary.path, start.line, start.column, d.rule.code, d.severity, d.message
+            super::escape_controls(&d.primary.path, false),
+            start.line,
+            start.column,
+            d.rule.code,
+            d.severity,
+            super::escape_controls(&d.message, false)
         )?;
     }
     Ok(())

@@ -52,24 +52,38 @@ fn annotation(d: &Diagnostic, prefix: &str, w: &mut dyn Write) -> io::Result<()>
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
+    // A finding about whole lines (coverage) has no end column: the internal
+    // "whole line" column never reaches the annotation.
+    let end_column = if s.end.column == u32::MAX {
+        String::new()
+    } else {
+        format!(
+            ",endColumn={}",
+            s.end
+                .column
+                .min(s.start.column.max(1).saturating_add(10_000))
+        )
+    };
     writeln!(
         w,
-        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        "::{command} file={},line={},col={},endLine={}{end_column},title={}::{}",
         escape_property(&format!("{prefix}{}", d.primary.path)),
         s.start.line,
         s.start.column,
-        s.end.line,
-        s.end.column.min(s.start.column.max(1) + 10_000),
+        s.end.line.max(s.start.line),
         escape_property(&format!("{} {}", d.rule.code, d.rule.name)),
         escape_data(&message)
     )
 }
 
-/// Escapes a message as GitHub's toolkit does (`%`, CR, LF).
+/// Escapes a message as GitHub's toolkit does (`%`, CR, LF), and the
+/// control characters that would reach the log as escape sequences.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let encoded = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape_controls(&encoded, false).into_owned()
 }
 
 /// Escapes a property value (`%`, CR, LF, `:` and `,`).
@@ -85,5 +99,6 @@ mod tests {
     fn escapes_as_the_toolkit_does() {
         assert_eq!(escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("\u{1b}[2J\u{7}"), "\\u{1b}[2J\\u{7}");
     }
 }

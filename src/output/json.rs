@@ -11,12 +11,15 @@ use crate::engine::Run;
 pub const SCHEMA_VERSION: u32 = 1;
 
 fn location(l: &Location) -> Value {
+    // A finding about whole lines (coverage) has no end column: `null`, never
+    // the internal "whole line" value.
+    let end_column = (l.span.end.column != u32::MAX).then_some(l.span.end.column);
     json!({
         "path": l.path,
         "line": l.span.start.line,
         "column": l.span.start.column,
         "end_line": l.span.end.line,
-        "end_column": l.span.end.column,
+        "end_column": end_column,
     })
 }
 

@@ -113,3 +113,88 @@ pub fn repo_root(run: &Run) -> (String, std::path::PathBuf) {
         Err(_) => outside(),
     }
 }
+
+/// Text safe to print on a terminal or in a CI log: control characters
+/// (ESC and the rest of C0 but tab, DEL, the C1 controls) and the bidi
+/// overrides of "Trojan source" become escapes such as `\u{1b}`. Newlines
+/// are kept when `keep_newlines` (multi-line notes), escaped otherwise.
+pub fn escape_controls(s: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| match c {
+        '\t' => false,
+        '\n' => !keep_newlines,
+        _ => is_hostile(c),
+    };
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Characters that change what a terminal or a log viewer shows (C0 and C1
+/// controls, DEL, bidirectional overrides and isolates).
+pub fn is_hostile(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One visible character in place of a hostile one, so a snippet keeps its
+/// columns: the control pictures (`␛` for ESC) for C0 and DEL, `�` else.
+pub fn picture(c: char) -> char {
+    match c as u32 {
+        n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{fffd}'),
+        0x7f => '\u{2421}',
+        _ => '\u{fffd}',
+    }
+}
+
+/// Writes the file at `path` by replacing it: `render` writes a new file
+/// beside it (created exclusively, so never through a link), which is then
+/// renamed over `path`. A symlink the repository placed at `path` is
+/// replaced, never written through, and a failed write leaves the old file.
+pub fn write_replacing(
+    path: &std::path::Path,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a file name",
+        ));
+    };
+    let mut attempt = 0u32;
+    let (tmp, file) = loop {
+        let tmp = dir.join(format!(
+            ".{}.rustgate-{}-{attempt}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let mut w = io::BufWriter::new(file);
+    let written = render(&mut w)
+        .and_then(|()| w.flush())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}

@@ -184,7 +184,7 @@ pub fn render_with_limits(
     max_gzipped: usize,
 ) -> io::Result<()> {
     let rules = registry::all();
-    let (prefix, repo) = super::repo_root(run);
+    let (prefix, _) = super::repo_root(run);
     let prints = fingerprint::compute(&run.root, &run.diagnostics);
     let mut keep = keep_most_severe(&run.diagnostics, max_results);
     loop {
@@ -196,7 +196,6 @@ pub fn render_with_limits(
             run,
             &rules,
             &prefix,
-            &repo,
             results,
             run.diagnostics.len() - keep.len(),
         );
@@ -215,14 +214,9 @@ fn document(
     run: &Run,
     rules: &[&RuleMeta],
     prefix: &str,
-    repo: &std::path::Path,
     results: Vec<Value>,
     omitted: usize,
 ) -> Value {
-    let root_uri = format!(
-        "file://{}/",
-        encode_uri(&repo.to_string_lossy()).trim_end_matches('/')
-    );
     let mut notifications: Vec<Value> = run
         .diagnostics
         .iter()
@@ -267,7 +261,11 @@ fn document(
                 "executionSuccessful": !run.internal_error,
                 "toolExecutionNotifications": notifications,
             }],
-            "originalUriBaseIds": { "%SRCROOT%": { "uri": root_uri } },
+            // No `uri`: the machine's absolute path never leaves it; SARIF
+            // consumers (code scanning) resolve `%SRCROOT%` to the checkout.
+            "originalUriBaseIds": { "%SRCROOT%": {
+                "description": { "text": "the root of the repository" },
+            } },
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

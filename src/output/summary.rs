@@ -131,7 +131,10 @@ fn top_findings(run: &Run, out: &mut String) {
                     crate::output::sarif::encode_uri(&path)
                 )
             }
-            None => format!("`{}`", text.replace('`', "'")),
+            None => format!(
+                "`{}`",
+                super::escape_controls(&text, false).replace('`', "'")
+            ),
         };
         let mut message = cell(&truncate(&d.message, MAX_MESSAGE_CHARS));
         if !run.gates(d) {
@@ -171,7 +174,8 @@ fn blob_url() -> Option<String> {
 
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    super::escape_controls(s, true)
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('<', "&lt;")
         .replace(['\r', '\n'], " ")
