@@ -67,7 +67,7 @@ pub enum RunError {
     /// The coverage gate could not read or use its input.
     Coverage(CoverageError),
     /// The worker threads could not be started.
-    Threads(String),
+    Threads(rayon::ThreadPoolBuildError),
 }
 
 impl std::fmt::Display for RunError {
@@ -210,7 +210,7 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
         .stack_size(PARSE_STACK)
         .thread_name(|i| format!("rustgate-{i}"))
         .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
+        .map_err(RunError::Threads)?;
     pool.install(|| run_in_pool(options))
 }
 

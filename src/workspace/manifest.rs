@@ -386,7 +386,7 @@ fn read_manifest(path: &Path) -> Result<Manifest, Problem> {
     let bytes = super::read_bounded(path, MAX_MANIFEST_BYTES)
         .map_err(|e| problem(1, 1, format!("cannot read the manifest: {e}")))?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| problem(1, 1, "the manifest is not valid UTF-8".to_owned()))?;
+        .map_err(|e| problem(1, 1, format!("the manifest is not valid UTF-8: {e}")))?;
     // Parsed as TOML first, for a located message on a syntax error.
     if let Err(e) = text.parse::<toml::Table>() {
         let (line, column) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
