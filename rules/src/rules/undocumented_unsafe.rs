@@ -76,6 +76,12 @@ declare_rule! {
     /// ## Options
     /// - `[unsafe-in-business-logic] include-generated = true`: check
     ///   generated files too (default `false`).
+    ///
+    /// ## Maturity
+    /// Preview (runs with `--preview`). On the labelled services (2026-12-03)
+    /// it reports 10 sites, all `unsafe { dotenv() }` at the start of a
+    /// binary's `main` with no `SAFETY` comment: right by the rule's letter,
+    /// not yet labelled by a team.
     pub struct UndocumentedUnsafe {
         code: "RG102",
         name: "undocumented-unsafe",
@@ -83,6 +89,7 @@ declare_rule! {
         summary: "unsafe block or impl without a `// SAFETY:` comment",
         tags: ["security", "maintainability"],
         precision: "high",
+        preview: true,
     }
 }
 
