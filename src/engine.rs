@@ -419,6 +419,68 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     })
 }
 
+/// Checks one file's bytes as `src/lib.rs` of a library with every rule (the
+/// per-file pipeline: UTF-8, nesting bound, parse, rules, suppressions), on
+/// a thread with the parse stack. For the fuzz target and its regressions.
+pub fn check_source(bytes: Vec<u8>) -> Vec<Diagnostic> {
+    let config = match config::resolve(None, toml::Table::new(), &Overrides::default()) {
+        Ok(c) => c,
+        Err(_) => return Vec::new(),
+    };
+    let run = move || {
+        let info = FileInfo {
+            path: "src/lib.rs".into(),
+            package: Some("fuzz".into()),
+            kind: TargetKind::Lib,
+            business_logic: true,
+            generated: false,
+        };
+        let file = SourceFile {
+            abs: PathBuf::from("src/lib.rs"),
+            info: info.clone(),
+            size: bytes.len() as u64,
+            problem: None,
+            text: None,
+        };
+        let all: Vec<&dyn Rule> = registry::rules().to_vec();
+        let rules = registry::with_requirements(&all);
+        let mut result = FileResult {
+            info,
+            diagnostics: Vec::new(),
+            facts: None,
+            suppressions: Vec::new(),
+            malformed: Vec::new(),
+            lines: 0,
+            bytes: file.size,
+            internal_error: false,
+            read: Duration::ZERO,
+            parse: Duration::ZERO,
+            rules: Duration::ZERO,
+            total: Duration::ZERO,
+            stored: None,
+            cache_hit: false,
+        };
+        check_bytes(&file, &config, &rules, bytes, &mut result);
+        let mut diagnostics = result.diagnostics;
+        let extra = suppress::apply(
+            "src/lib.rs",
+            &result.suppressions,
+            &result.malformed,
+            &mut diagnostics,
+            false,
+            &|_| true,
+        );
+        diagnostics.extend(extra);
+        diagnostics
+    };
+    std::thread::Builder::new()
+        .stack_size(PARSE_STACK)
+        .spawn(run)
+        .ok()
+        .and_then(|h| h.join().ok())
+        .unwrap_or_default()
+}
+
 /// Puts the stdin text in place of its file (adding the file when it is not
 /// on disk yet); returns the file's path as findings name it.
 fn overlay(

@@ -7,11 +7,11 @@
 
 use std::path::Path;
 
-/// Every target: its name (a folder of `fuzz/regressions/` and a binary of
-/// `fuzz/`) and its entry point.
 /// A fuzz target's entry point.
 pub type Target = fn(&[u8]);
 
+/// Every target: its name (a folder of `fuzz/regressions/` and a binary of
+/// `fuzz/`) and its entry point.
 pub const TARGETS: &[(&str, Target)] = &[
     ("suppress", suppress),
     ("config", config),
@@ -20,7 +20,19 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("llvm_json", llvm_json),
     ("diff", diff),
     ("baseline", baseline),
+    ("pipeline", pipeline),
 ];
+
+/// The per-file pipeline, bytes to findings: never a rule panic (RG904), and
+/// every finding on a line of the file.
+pub fn pipeline(data: &[u8]) {
+    let lines = data.split(|&b| b == b'\n').count() as u32;
+    for d in crate::engine::check_source(data.to_vec()) {
+        assert_ne!(d.rule.code, "RG904", "{d:?}");
+        let line = d.primary.span.start.line;
+        assert!(line >= 1 && line <= lines.max(1), "{d:?}");
+    }
+}
 
 fn text(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(data).ok()
