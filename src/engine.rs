@@ -202,6 +202,28 @@ struct FileResult {
 /// in debug builds too. Only the pages a deep file touches are ever used.
 const PARSE_STACK: usize = 512 << 20;
 
+impl FileResult {
+    /// A file's result before anything was done to it.
+    fn new(info: FileInfo, bytes: u64) -> FileResult {
+        FileResult {
+            info,
+            diagnostics: Vec::new(),
+            facts: None,
+            suppressions: Vec::new(),
+            malformed: Vec::new(),
+            lines: 0,
+            bytes,
+            internal_error: false,
+            read: Duration::ZERO,
+            parse: Duration::ZERO,
+            rules: Duration::ZERO,
+            total: Duration::ZERO,
+            stored: None,
+            cache_hit: false,
+        }
+    }
+}
+
 /// Runs `rustgate check`. Everything runs on a thread pool with large stacks
 /// (syntax trees are parsed, walked and dropped by recursion).
 pub fn run(options: &RunOptions) -> Result<Run, RunError> {
@@ -444,22 +466,7 @@ pub fn check_source(bytes: Vec<u8>) -> Vec<Diagnostic> {
         };
         let all: Vec<&dyn Rule> = registry::rules().to_vec();
         let rules = registry::with_requirements(&all);
-        let mut result = FileResult {
-            info,
-            diagnostics: Vec::new(),
-            facts: None,
-            suppressions: Vec::new(),
-            malformed: Vec::new(),
-            lines: 0,
-            bytes: file.size,
-            internal_error: false,
-            read: Duration::ZERO,
-            parse: Duration::ZERO,
-            rules: Duration::ZERO,
-            total: Duration::ZERO,
-            stored: None,
-            cache_hit: false,
-        };
+        let mut result = FileResult::new(info, file.size);
         check_bytes(&file, &config, &rules, bytes, &mut result);
         let mut diagnostics = result.diagnostics;
         let extra = suppress::apply(
@@ -594,22 +601,7 @@ fn check_one_timed(
     rules: &[&dyn Rule],
     cache: Option<&Cache>,
 ) -> FileResult {
-    let mut result = FileResult {
-        info: file.info.clone(),
-        diagnostics: Vec::new(),
-        facts: None,
-        suppressions: Vec::new(),
-        malformed: Vec::new(),
-        lines: 0,
-        bytes: file.size,
-        internal_error: false,
-        read: Duration::ZERO,
-        parse: Duration::ZERO,
-        rules: Duration::ZERO,
-        total: Duration::ZERO,
-        stored: None,
-        cache_hit: false,
-    };
+    let mut result = FileResult::new(file.info.clone(), file.size);
     let path = &file.info.path;
     let parse_error = registry::driver("RG901");
     let t = Instant::now();

@@ -196,25 +196,7 @@ fn pre_commit_hook_gates_only_new_findings() {
     assert_eq!(entries.len(), 2);
     let dir = crate_with_lib(&format!("mod new;\n{}", crate::common::UNSAFE_LIB));
     write(dir.path(), "src/new.rs", b"pub fn ok() {}\n");
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "legacy"]);
+    crate::common::git_commit_all(dir.path(), "legacy");
     for entry in entries {
         let args: Vec<&str> = entry.split_whitespace().skip(1).collect();
         let mut with_format = args.clone();

@@ -258,25 +258,7 @@ fn rg901_cannot_be_downgraded_and_always_gates() {
 fn rg901_gates_under_diff_base_on_an_unchanged_line() {
     let dir = crate_with_lib("mod broken;\npub fn ok() {}\n");
     write(dir.path(), "src/broken.rs", b"fn broken( {\n");
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "base"]);
+    crate::common::git_commit_all(dir.path(), "base");
     // New code lands in the file that does not parse: it is never checked, so
     // the broken file must fail the gate although its error line is old.
     write(
