@@ -33,12 +33,26 @@ pub fn exceeds(source: &str, limit: u32) -> Option<Deepest> {
 struct Scan<'a> {
     b: &'a [u8],
     i: usize,
-    line: u32,
 }
+
+/// Bytes that neither open nor close anything, nor start a literal, comment,
+/// operator or identifier: skipped in a tight loop.
+const fn boring_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_digit() || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b':' | b'#' | b'$' | b'~' | b'\\');
+        c += 1;
+    }
+    t
+}
+
+static BORING: [bool; 256] = boring_table();
 
 impl<'a> Scan<'a> {
     fn new(b: &'a [u8]) -> Self {
-        Scan { b, i: 0, line: 1 }
+        Scan { b, i: 0 }
     }
 
     fn peek(&self, k: usize) -> u8 {
@@ -46,10 +60,13 @@ impl<'a> Scan<'a> {
     }
 
     fn bump(&mut self) {
-        if self.b.get(self.i) == Some(&b'\n') {
-            self.line += 1;
-        }
         self.i += 1;
+    }
+
+    /// The 1-based line of the current position (only needed to report).
+    fn line(&self) -> u32 {
+        let upto = &self.b[..self.i.min(self.b.len())];
+        memchr::memchr_iter(b'\n', upto).count() as u32 + 1
     }
 
     fn run(&mut self, limit: u32) -> Option<Deepest> {
@@ -58,11 +75,13 @@ impl<'a> Scan<'a> {
         let mut levels: Vec<u32> = Vec::new();
         let mut base: u32 = 0;
         let mut chain: u32 = 0;
-        let check = |depth: u32, line: u32| (depth > limit).then_some(Deepest { depth, line });
         while self.i < self.b.len() {
             let c = self.b[self.i];
+            if BORING[usize::from(c)] {
+                self.i += 1;
+                continue;
+            }
             match c {
-                b'\n' | b' ' | b'\t' | b'\r' => self.bump(),
                 b'/' if self.peek(1) == b'/' => self.line_comment(),
                 b'/' if self.peek(1) == b'*' => self.block_comment(),
                 b'"' => {
@@ -75,8 +94,11 @@ impl<'a> Scan<'a> {
                     levels.push(base);
                     base = base + chain + 1;
                     chain = 0;
-                    if let Some(d) = check(base, self.line) {
-                        return Some(d);
+                    if base > limit {
+                        return Some(Deepest {
+                            depth: base,
+                            line: self.line(),
+                        });
                     }
                     self.bump();
                 }
@@ -115,8 +137,11 @@ impl<'a> Scan<'a> {
                         self.bump();
                     }
                     chain += 1;
-                    if let Some(d) = check(base + chain, self.line) {
-                        return Some(d);
+                    if base + chain > limit {
+                        return Some(Deepest {
+                            depth: base + chain,
+                            line: self.line(),
+                        });
                     }
                 }
                 c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
@@ -130,8 +155,11 @@ impl<'a> Scan<'a> {
                     }
                     if matches!(&self.b[start..self.i], b"else" | b"as" | b"move" | b"in") {
                         chain += 1;
-                        if let Some(d) = check(base + chain, self.line) {
-                            return Some(d);
+                        if base + chain > limit {
+                            return Some(Deepest {
+                                depth: base + chain,
+                                line: self.line(),
+                            });
                         }
                     }
                 }
