@@ -42,13 +42,32 @@ const fn boring_table() -> [bool; 256] {
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = b.is_ascii_digit() || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b':' | b'#' | b'$' | b'~' | b'\\');
+        t[c] = b.is_ascii_digit()
+            || matches!(
+                b,
+                b' ' | b'\t' | b'\n' | b'\r' | b':' | b'#' | b'$' | b'~' | b'\\'
+            );
         c += 1;
     }
     t
 }
 
 static BORING: [bool; 256] = boring_table();
+
+/// Bytes that continue an identifier (ASCII alphanumerics, `_`, and every
+/// byte of a non-ASCII character).
+const fn ident_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        c += 1;
+    }
+    t
+}
+
+static IDENT: [bool; 256] = ident_table();
 
 impl<'a> Scan<'a> {
     fn new(b: &'a [u8]) -> Self {
@@ -78,7 +97,11 @@ impl<'a> Scan<'a> {
         while self.i < self.b.len() {
             let c = self.b[self.i];
             if BORING[usize::from(c)] {
-                self.i += 1;
+                let rest = &self.b[self.i..];
+                self.i += rest
+                    .iter()
+                    .position(|&b| !BORING[usize::from(b)])
+                    .unwrap_or(rest.len());
                 continue;
             }
             match c {
@@ -146,13 +169,12 @@ impl<'a> Scan<'a> {
                 }
                 c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                     let start = self.i;
-                    while self.i < self.b.len()
-                        && (self.b[self.i].is_ascii_alphanumeric()
-                            || self.b[self.i] == b'_'
-                            || self.b[self.i] >= 0x80)
-                    {
-                        self.i += 1;
-                    }
+                    let rest = &self.b[start..];
+                    let len = rest
+                        .iter()
+                        .position(|&b| !IDENT[usize::from(b)])
+                        .unwrap_or(rest.len());
+                    self.i += len;
                     if matches!(&self.b[start..self.i], b"else" | b"as" | b"move" | b"in") {
                         chain += 1;
                         if base + chain > limit {
