@@ -734,14 +734,20 @@ fn check_bytes(
     result.parse = t.elapsed();
     match parsed {
         Err(e) => {
-            let span = rustgate_rules::Span::from(e.span());
+            let mut start = rustgate_rules::Span::from(e.span()).start;
+            if start.line == 0 {
+                // An error at the end of the input has no token to point at
+                // (line 0): it is placed after the last character.
+                let last = source.rsplit('\n').next().unwrap_or("");
+                start = LineCol {
+                    line: u32::try_from(source.split('\n').count()).unwrap_or(u32::MAX),
+                    column: u32::try_from(last.chars().count() + 1).unwrap_or(u32::MAX),
+                };
+            }
             result.diagnostics.push(Diagnostic::new(
                 parse_error,
                 path,
-                Span {
-                    start: span.start,
-                    end: span.start,
-                },
+                Span { start, end: start },
                 format!("syntax error: {e}"),
             ));
         }
