@@ -169,6 +169,9 @@ impl Rule for ErrorAsString {
 
     fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
         error_facts::record_opaque_imports(file, cx.source, &mut out.facts.errors);
+        if cx.file.kind == TargetKind::Lib && !cx.in_test() {
+            record_test_modules(&file.items, &mut Vec::new(), out);
+        }
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
@@ -321,6 +324,27 @@ impl<'a> Api<'a> {
         self.types
             .iter()
             .any(|(module, n)| *n == name && self.reachable(module, name))
+    }
+}
+
+/// Modules compiled for tests only (`#[cfg(test)]`, a test-support
+/// feature), recorded as such: the checker does not hand their items to a
+/// rule that reads no test code, yet the files under them must not count as
+/// part of the API.
+fn record_test_modules(items: &[syn::Item], path: &mut Vec<String>, out: &mut Out) {
+    for item in items {
+        let syn::Item::Mod(m) = item else { continue };
+        path.push(m.ident.to_string());
+        if crate::checker::attrs_are_test(&m.attrs) {
+            out.facts.errors.modules.push(ModuleVis {
+                path: path.clone(),
+                public: matches!(m.vis, syn::Visibility::Public(_)),
+                test_only: true,
+            });
+        } else if let Some((_, inner)) = &m.content {
+            record_test_modules(inner, path, out);
+        }
+        path.pop();
     }
 }
 
