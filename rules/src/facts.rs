@@ -104,6 +104,9 @@ pub struct FileFacts {
     pub errors: crate::rules::error_facts::ErrorFacts,
     /// Facts of the SQL rule (RG401).
     pub sql: crate::rules::sql_facts::SqlFacts,
+    /// Facts of the unvalidated-input rule (RG603).
+    #[serde(default)]
+    pub input: crate::rules::security::unvalidated_input::InputFacts,
 }
 
 /// One file of a crate as the crate phase sees it.
