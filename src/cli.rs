@@ -50,6 +50,10 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Run the language server over stdio: diagnostics for open buffers as
+    /// you type, a quick fix that inserts a suppression, hover with the
+    /// rule's documentation.
+    Server,
     /// Remove the result cache (`<target dir>/rustgate/`, or `--cache-dir`).
     Clean {
         /// A directory of the workspace (default: the current directory).
@@ -195,6 +199,7 @@ pub fn main() -> ExitCode {
         },
         Command::Rules { format } => list_rules(&format),
         Command::Clean { path, cache_dir } => clean(path, cache_dir),
+        Command::Server => crate::server::serve(),
         Command::Files {
             paths,
             format,

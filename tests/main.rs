@@ -17,5 +17,6 @@ mod limits;
 mod meta;
 mod outputs;
 mod preview;
+mod server;
 mod suppressions;
 mod workspace;
