@@ -1,5 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
+use crate::rules::call_graph::COMMON_METHODS;
 use crate::rules::error_facts::{self, ModuleVis, OPAQUE_CRATES, OpaqueFn, OpaqueKind};
 use crate::syntax::last_segment;
 use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, Span, TargetKind, declare_rule};
@@ -51,11 +52,16 @@ declare_rule! {
     /// - a caller in the crate, or in a workspace crate that depends on it,
     ///   `match`es on the function's result (by the function's or method's
     ///   name) with an `Err(_) =>` arm that does not look at the error and
-    ///   falls back to other work (`Err(_) => read_legacy_path(p)`): every
-    ///   failure, a permission error as much as "not found", gets the same
-    ///   treatment. An `Err(e)` arm that names the error, an arm that
-    ///   returns an error, exits, panics or does nothing, and a predicate's
-    ///   answer (`Err(_) => false`, `Ok(false)`, `None`) are not evidence;
+    ///   falls back to other work (`Err(_) => read_legacy_path(p)`,
+    ///   `Err(_) => StatusCode::NOT_FOUND.into_response()`): every failure,
+    ///   a permission error or a database outage as much as "not found",
+    ///   gets the same treatment. Not evidence: an `Err(e)` arm that names
+    ///   the error, an arm that returns an error, exits, panics or does
+    ///   nothing, a predicate's answer (`Err(_) => false`, `Ok(false)`,
+    ///   `None`) and a default value (`0`, `Vec::new()`,
+    ///   `Default::default()`). Method calls with a name std types share
+    ///   (`read`, `parse`, `get`, ...) are not matched to the crate's
+    ///   functions;
     /// - the function returns an error built from a message saying the
     ///   operation was cancelled or interrupted (`Err(anyhow!("sync
     ///   cancelled"))`, `bail!(..)`, `Err("interrupted".into())`): a user's
@@ -460,7 +466,11 @@ fn callee_name(expr: &syn::Expr) -> Option<String> {
             syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         },
-        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        // `x.read()`, `s.parse()`: far more often std's than the crate's.
+        syn::Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            (!COMMON_METHODS.contains(&name.as_str())).then_some(name)
+        }
         _ => None,
     }
 }
@@ -496,15 +506,60 @@ fn recovers_every_error(arm: &syn::Arm) -> bool {
         return false;
     }
     match value {
-        syn::Expr::Call(c) => !matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")),
+        syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")) => {
+            false
+        }
         syn::Expr::Return(_)
         | syn::Expr::Break(_)
         | syn::Expr::Continue(_)
         | syn::Expr::Macro(_)
         | syn::Expr::Unsafe(_) => false,
-        syn::Expr::Tuple(t) => !t.elems.is_empty(),
-        _ => true,
+        _ => does_other_work(&arm.body),
     }
+}
+
+/// The fallback calls something other than a constructor or a conversion
+/// (`fresh_key()`, `fs::read(legacy)?`); `0`, `Vec::new()`,
+/// `Default::default()`, `"unknown".to_string()` are a default value.
+fn does_other_work(body: &syn::Expr) -> bool {
+    const DEFAULTS: &[&str] = &[
+        "new",
+        "default",
+        "with_capacity",
+        "from",
+        "Ok",
+        "Some",
+        "to_string",
+        "to_owned",
+        "into",
+        "clone",
+    ];
+    struct Work(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Work {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            match &*c.func {
+                syn::Expr::Path(p)
+                    if last_segment(&p.path).is_some_and(|n| DEFAULTS.contains(&n.as_str())) => {}
+                _ => self.0 = true,
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if !DEFAULTS.contains(&m.method.to_string().as_str()) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+    }
+    let mut work = Work(false);
+    syn::visit::Visit::visit_expr(&mut work, body);
+    work.0
 }
 
 /// A predicate's answer: `false`, `None`, `Ok(false)`, `Some(true)`. A
