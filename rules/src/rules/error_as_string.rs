@@ -40,7 +40,7 @@ declare_rule! {
     /// - functions of a workspace library that only binaries of the
     ///   workspace use (by name: a call by a path of two or more segments,
     ///   a method call or a `use`; a glob import names nothing) and no
-    ///   library of the workspace does: a binary's startup or CLI helper
+    ///   other library of the workspace does: a binary's startup or CLI helper
     ///   (`init_tables`, `export_schema`) whose errors are reported and
     ///   the program exits. A function nobody in the workspace uses stays
     ///   reported (it is the library's API);
@@ -67,8 +67,13 @@ declare_rule! {
     ///   cancelled"))`, `bail!(..)`, `Err("interrupted".into())`): a user's
     ///   stop a caller can only tell from a failure by its text.
     ///
+    /// rustgate does not know types: callers are matched by name, so a call
+    /// of another function or method of the same name counts as a use (or
+    /// as evidence) too.
+    ///
     /// Option `include-application-libraries` reports application code as
-    /// any library code (both exemptions above off).
+    /// any library code (the first two exemptions off; `cdylib` /
+    /// `staticlib`-only libraries stay exempt).
     ///
     /// ## Options
     /// ```toml
