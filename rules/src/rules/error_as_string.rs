@@ -53,7 +53,9 @@ declare_rule! {
     ///   `match`es on the function's result (by the function's or method's
     ///   name) with an `Err(_) =>` arm that does not look at the error and
     ///   falls back to other work (`Err(_) => read_legacy_path(p)`,
-    ///   `Err(_) => StatusCode::NOT_FOUND.into_response()`): every failure,
+    ///   `Err(_) => StatusCode::NOT_FOUND.into_response()`), or the same
+    ///   with `.or_else(|_| ..)` / `.unwrap_or_else(|_| ..)` called on the
+    ///   function's result: every failure,
     ///   a permission error or a database outage as much as "not found",
     ///   gets the same treatment. Not evidence: an `Err(e)` arm that names
     ///   the error, an arm that returns an error, exits, panics or does
@@ -255,6 +257,11 @@ impl Rule for ErrorAsString {
             }
             syn::Expr::MethodCall(m) => {
                 facts.used_names.insert(m.method.to_string());
+                if recovers_in_closure(m)
+                    && let Some(callee) = callee_name(&m.receiver)
+                {
+                    facts.recovered_calls.insert(callee);
+                }
             }
             syn::Expr::Match(m) => {
                 if let Some(callee) = callee_name(&m.expr)
@@ -496,7 +503,30 @@ fn recovers_every_error(arm: &syn::Arm) -> bool {
     if !t.path.is_ident("Err") || t.elems.len() != 1 || !unnamed {
         return false;
     }
-    let mut value = &*arm.body;
+    falls_back_to_work(&arm.body)
+}
+
+/// `.or_else(|_| ..)` / `.unwrap_or_else(|_| ..)` whose closure ignores the
+/// error and falls back to other work: the same as an `Err(_) =>` arm.
+fn recovers_in_closure(m: &syn::ExprMethodCall) -> bool {
+    if !(m.method == "or_else" || m.method == "unwrap_or_else") || m.args.len() != 1 {
+        return false;
+    }
+    let Some(syn::Expr::Closure(c)) = m.args.first() else {
+        return false;
+    };
+    let unnamed = match c.inputs.first() {
+        Some(syn::Pat::Wild(_)) => true,
+        Some(syn::Pat::Ident(i)) => i.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    c.inputs.len() == 1 && unnamed && falls_back_to_work(&c.body)
+}
+
+/// The value of a fallback is other work: not an error, an early exit, a
+/// panic, nothing, a predicate's answer or a default value.
+fn falls_back_to_work(body: &syn::Expr) -> bool {
+    let mut value = body;
     loop {
         match value {
             syn::Expr::Block(b) => match b.block.stmts.last() {
@@ -519,7 +549,7 @@ fn recovers_every_error(arm: &syn::Arm) -> bool {
         | syn::Expr::Continue(_)
         | syn::Expr::Macro(_)
         | syn::Expr::Unsafe(_) => false,
-        _ => does_other_work(&arm.body),
+        _ => does_other_work(body),
     }
 }
 
