@@ -1205,9 +1205,28 @@ fn crate_phase(
             out
         })
         .collect();
+    // The reverse: who depends on each crate.
+    let by_name: HashMap<&str, usize> = indexes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.name.as_str(), i))
+        .collect();
+    let mut dependents: Vec<Vec<CrateDep>> = vec![Vec::new(); indexes.len()];
+    for (gi, ds) in deps.iter().enumerate() {
+        for d in ds {
+            if let Some(&di) = by_name.get(d.name.as_str()) {
+                dependents[di].push(CrateDep {
+                    extern_name: d.extern_name.clone(),
+                    name: indexes[gi].name.clone(),
+                    files: indexes[gi].files.clone(),
+                });
+            }
+        }
+    }
     let mut indexes = indexes;
-    for (index, deps) in indexes.iter_mut().zip(deps) {
+    for ((index, deps), dependents) in indexes.iter_mut().zip(deps).zip(dependents) {
         index.dependencies = deps;
+        index.dependents = dependents;
     }
     // What the error rules judge a library by: who uses it, how it is built.
     for (index, group) in indexes.iter_mut().zip(&groups) {

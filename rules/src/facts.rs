@@ -132,6 +132,11 @@ pub struct CrateIndex<'a> {
     /// libraries, and for a package's binaries, tests, examples and benches
     /// the package's own library. Empty outside Cargo.
     pub dependencies: Vec<CrateDep<'a>>,
+    /// Crates of the workspace that depend on this one (for a library: the
+    /// packages naming it as a `path` dependency, and its own package's
+    /// binaries, tests, examples and benches), each with the name it uses
+    /// for this crate. Empty outside Cargo.
+    pub dependents: Vec<CrateDep<'a>>,
     /// The crate's place in the workspace, filled by the driver; unknown by
     /// default.
     pub context: CrateContext,
@@ -390,6 +395,7 @@ impl<'a> CrateIndex<'a> {
             files,
             settings,
             dependencies: Vec::new(),
+            dependents: Vec::new(),
             context: CrateContext::default(),
         }
     }
