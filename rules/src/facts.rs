@@ -101,9 +101,9 @@ pub struct FileFacts {
     /// Facts of the panic rules (RG201, RG202).
     pub panic: crate::rules::panic_facts::PanicFacts,
     /// Facts of the error-variant rules (RG301 to RG303).
-    pub errors: crate::rules::error_facts::ErrorFacts,
+    pub errors: crate::rules::errors::error_facts::ErrorFacts,
     /// Facts of the SQL rule (RG401).
-    pub sql: crate::rules::sql_facts::SqlFacts,
+    pub sql: crate::rules::sql::sql_facts::SqlFacts,
     /// Facts of the unvalidated-input rule (RG603).
     #[serde(default)]
     pub input: crate::rules::security::unvalidated_input::InputFacts,

@@ -3,19 +3,20 @@
 use crate::rule::{Rule, RuleMeta};
 use crate::rules::r#async::blocking_in_async::BlockingInAsync;
 use crate::rules::r#async::lock_across_await::LockAcrossAwait;
-use crate::rules::error_as_string::ErrorAsString;
-use crate::rules::error_variant_erased::ErrorVariantErased;
+use crate::rules::errors::error_as_string::ErrorAsString;
+use crate::rules::errors::error_variant_erased::ErrorVariantErased;
+use crate::rules::errors::wildcard_error_match::WildcardErrorMatch;
 use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
 use crate::rules::security::hardcoded_secret::HardcodedSecret;
 use crate::rules::security::insecure_token_check::InsecureTokenCheck;
 use crate::rules::security::tls_verification_disabled::TlsVerificationDisabled;
 use crate::rules::security::unvalidated_input::UnvalidatedInput;
 use crate::rules::security::weak_password_hash::WeakPasswordHash;
-use crate::rules::sql_concatenation::SqlConcatenation;
-use crate::rules::undocumented_unsafe::UndocumentedUnsafe;
+use crate::rules::sql::sql_concatenation::SqlConcatenation;
+use crate::rules::r#unsafe::undocumented_unsafe::UndocumentedUnsafe;
+use crate::rules::r#unsafe::unsafe_in_business_logic::UnsafeInBusinessLogic;
 use crate::rules::unwrap_in_handler::UnwrapInHandler;
-use crate::rules::wildcard_error_match::WildcardErrorMatch;
-use crate::rules::{coverage, meta, unsafe_in_business_logic::UnsafeInBusinessLogic};
+use crate::rules::{coverage, meta};
 
 /// Rules with syntax hooks, in code order.
 static RULES: &[&dyn Rule] = &[

@@ -293,7 +293,7 @@ fn strip_trailing_comment(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::unsafe_in_business_logic::UnsafeInBusinessLogic;
+    use crate::rules::r#unsafe::unsafe_in_business_logic::UnsafeInBusinessLogic;
     use crate::testing::{assert_fixture, assert_fixture_marked};
     use crate::{Settings, TargetKind};
 

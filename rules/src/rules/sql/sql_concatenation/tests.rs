@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::rules::sql_sinks::{self, Lib};
+use crate::rules::sql::sql_sinks::{self, Lib};
 use crate::testing::{assert_fixture, check_sources};
 use crate::{Settings, TargetKind};
 
@@ -10,7 +10,12 @@ macro_rules! fixture {
         (
             concat!("fixtures/rules/", $group, "/", $file),
             TargetKind::Lib,
-            include_str!(concat!("../../../../fixtures/rules/", $group, "/", $file)),
+            include_str!(concat!(
+                "../../../../../fixtures/rules/",
+                $group,
+                "/",
+                $file
+            )),
         )
     };
 }
@@ -166,7 +171,7 @@ fn doc_lists_exactly_the_sink_table() {
 /// The demo workspace plants one finding and one safe query.
 #[test]
 fn demo_repository_has_one_finding() {
-    let src = include_str!("../../../../fixtures/demo/crates/core/src/repo.rs");
+    let src = include_str!("../../../../../fixtures/demo/crates/core/src/repo.rs");
     let found = check_sources(
         &[("crates/core/src/repo.rs", TargetKind::Lib, src)],
         &[&SqlConcatenation],

@@ -916,7 +916,7 @@ const FORMAT_MACROS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::error_facts::tests::ERROR_RULES;
+    use crate::rules::errors::error_facts::tests::ERROR_RULES;
     use crate::testing::assert_fixture;
     use crate::{Settings, TargetKind};
 
@@ -926,7 +926,7 @@ mod tests {
                 $path,
                 TargetKind::Lib,
                 include_str!(concat!(
-                    "../../../fixtures/rules/errors-variant-erased/",
+                    "../../../../fixtures/rules/errors-variant-erased/",
                     $path
                 )),
             )
@@ -972,7 +972,7 @@ mod tests {
             &[(
                 "tests/it.rs",
                 TargetKind::Test,
-                include_str!("../../../fixtures/rules/errors-variant-erased/tests/it.rs"),
+                include_str!("../../../../fixtures/rules/errors-variant-erased/tests/it.rs"),
             )],
             ERROR_RULES,
             &Settings::default(),

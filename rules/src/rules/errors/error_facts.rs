@@ -554,9 +554,9 @@ fn walk_use(tree: &syn::UseTree, prefix: &mut Vec<String>, facts: &mut ErrorFact
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::Rule;
-    use crate::rules::error_as_string::ErrorAsString;
-    use crate::rules::error_variant_erased::ErrorVariantErased;
-    use crate::rules::wildcard_error_match::WildcardErrorMatch;
+    use crate::rules::errors::error_as_string::ErrorAsString;
+    use crate::rules::errors::error_variant_erased::ErrorVariantErased;
+    use crate::rules::errors::wildcard_error_match::WildcardErrorMatch;
 
     /// The error rules together: fixtures must hold for all of them at once.
     pub(crate) const ERROR_RULES: &[&dyn Rule] =
@@ -570,7 +570,7 @@ pub(crate) mod tests {
                 (
                     concat!("crates/core/", $path),
                     crate::TargetKind::Lib,
-                    include_str!(concat!("../../../fixtures/demo/crates/core/", $path)),
+                    include_str!(concat!("../../../../fixtures/demo/crates/core/", $path)),
                 )
             };
         }

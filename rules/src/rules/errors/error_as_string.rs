@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::rules::call_graph::COMMON_METHODS;
-use crate::rules::error_facts::{self, ModuleVis, OPAQUE_CRATES, OpaqueFn, OpaqueKind};
+use crate::rules::errors::error_facts::{self, ModuleVis, OPAQUE_CRATES, OpaqueFn, OpaqueKind};
 use crate::syntax::last_segment;
 use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, Span, TargetKind, declare_rule};
 
@@ -873,7 +873,7 @@ fn peel(ty: &syn::Type) -> &syn::Type {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::error_facts::tests::ERROR_RULES;
+    use crate::rules::errors::error_facts::tests::ERROR_RULES;
     use crate::testing::assert_fixture;
     use crate::{CrateContext, Settings, TargetKind};
 
@@ -882,7 +882,10 @@ mod tests {
             (
                 $path,
                 TargetKind::$kind,
-                include_str!(concat!("../../../fixtures/rules/errors-as-string/", $path)),
+                include_str!(concat!(
+                    "../../../../fixtures/rules/errors-as-string/",
+                    $path
+                )),
             )
         };
     }
@@ -905,7 +908,7 @@ mod tests {
                 $path,
                 TargetKind::Lib,
                 include_str!(concat!(
-                    "../../../fixtures/rules/errors-as-string-api/",
+                    "../../../../fixtures/rules/errors-as-string-api/",
                     $path
                 )),
             )

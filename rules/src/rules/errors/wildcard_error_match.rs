@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use crate::rules::error_facts::{self, EnumFact};
+use crate::rules::errors::error_facts::{self, EnumFact};
 use crate::{CrateFile, CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -234,7 +234,7 @@ impl Rule for WildcardErrorMatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::error_facts::tests::ERROR_RULES;
+    use crate::rules::errors::error_facts::tests::ERROR_RULES;
     use crate::testing::{assert_fixture, check_sources};
     use crate::{Settings, TargetKind};
 
@@ -244,7 +244,7 @@ mod tests {
                 $path,
                 TargetKind::Lib,
                 include_str!(concat!(
-                    "../../../fixtures/rules/errors-wildcard-match/",
+                    "../../../../fixtures/rules/errors-wildcard-match/",
                     $path
                 )),
             )
