@@ -137,9 +137,21 @@ pub struct Analysis<'a> {
     pub registered_at: Vec<Option<(&'a str, Span)>>,
     /// For entry points: what kind (handler, extractor, middleware, ...).
     pub entry: Vec<EntryKind>,
+    /// Environment variables that code off the request path (`main`, a
+    /// constructor called at startup) already unwraps.
+    pub startup_env: HashSet<String>,
 }
 
 impl Analysis<'_> {
+    /// Whether the panic site unwraps an environment variable that code off
+    /// the request path already unwrapped: the process would not be serving
+    /// requests if it were missing.
+    pub fn required_at_startup(&self, site: &super::panic_facts::PanicSite) -> bool {
+        site.env
+            .as_ref()
+            .is_some_and(|v| self.startup_env.contains(v))
+    }
+
     /// The nodes from a handler to `node`, handler first.
     pub fn chain(&self, node: usize) -> Vec<(usize, Option<Span>)> {
         let mut out = vec![(node, None)];
@@ -181,6 +193,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             reached: Vec::new(),
             registered_at: Vec::new(),
             entry: Vec::new(),
+            startup_env: HashSet::new(),
         };
     }
     for file in &krate.files {
@@ -256,12 +269,19 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             }
         }
     }
+    let startup_env = nodes
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !seen[i])
+        .flat_map(|(_, n)| n.fact.panics.iter().filter_map(|p| p.env.clone()))
+        .collect();
     Analysis {
         nodes,
         handlers,
         reached,
         registered_at,
         entry,
+        startup_env,
     }
 }
 

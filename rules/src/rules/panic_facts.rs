@@ -164,6 +164,9 @@ pub struct PanicSite {
     pub what: String,
     /// An enclosing item allows the matching clippy lint.
     pub clippy_allowed: bool,
+    /// `env::var("NAME").unwrap()`: the variable's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
 }
 
 /// A call inside a function.
@@ -412,6 +415,10 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
         }
         _ => {}
     }
+    if matches!(expr, syn::Expr::Closure(_) | syn::Expr::Async(_)) {
+        let region = exempt::extent(expr);
+        out.facts.panic.scratch.deferred.push(region);
+    }
     if !cx.settings.unwrap_in_handler.follow_spawned
         && let Some(arg) = exempt::spawned_arg(expr)
     {
@@ -426,7 +433,7 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 .iter()
                 .find(|(n, arity, _)| *n == name && *arity == m.args.len())
             {
-                if exempt::exempt(cx, &out.facts.panic.scratch, m, span)
+                if exempt::exempt(cx, &mut out.facts.panic.scratch, m, span)
                     || (!cx.settings.unwrap_in_handler.documented
                         && exempt::documented(&mut out.facts.panic.scratch, cx.source, span))
                 {
@@ -434,6 +441,16 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 }
                 let what = format!("`.{name}()`");
                 record_panic(cx, out, span, what, &[lint]);
+                if let Some(var) = exempt::env_var(&m.receiver)
+                    && let Some(site) = out
+                        .facts
+                        .panic
+                        .fn_at(span)
+                        .and_then(|f| f.panics.last_mut())
+                        .filter(|p| p.span == span)
+                {
+                    site.env = Some(var);
+                }
             } else {
                 let recv = receiver(&out.facts.panic.scratch, &m.receiver, span);
                 // Never resolved on unknown receivers: not worth keeping.
@@ -525,6 +542,7 @@ fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[
             span,
             what,
             clippy_allowed,
+            env: None,
         });
     }
 }
@@ -751,6 +769,13 @@ fn record_local(local: &syn::Local, out: &mut Out) {
         syn::Pat::Type(t) => (&*t.pat, type_path(&t.ty)),
         p => (p, None),
     };
+    if let syn::Pat::Tuple(_) = pat {
+        let at = Span::of(&local.let_token);
+        if let Some(scope) = facts.body_at(at) {
+            exempt::record_channel(&mut facts.scratch, Span::join(at, scope), local);
+        }
+        return;
+    }
     let syn::Pat::Ident(id) = pat else {
         return;
     };

@@ -148,7 +148,7 @@ impl Rule for PanicReachableFromHandler {
                 }
             }
             for site in &node.fact.panics {
-                if honor && site.clippy_allowed {
+                if (honor && site.clippy_allowed) || analysis.required_at_startup(site) {
                     continue;
                 }
                 let message = format!(

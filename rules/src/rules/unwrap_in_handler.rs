@@ -80,7 +80,28 @@ declare_rule! {
     ///   `to_string_pretty`, `to_value`, `to_vec`, `to_vec_pretty` (they fail
     ///   only for maps with non-string keys or a failing hand-written
     ///   `Serialize`); `.body(..)` of `Response::builder()` whose `.header(..)`
-    ///   steps take constants only (not configurable);
+    ///   steps take constants only; a round trip, where one of those
+    ///   constructors parses a value named like its type viewed through
+    ///   `as_*()` (`Method::from_bytes(method.as_str().as_bytes())`,
+    ///   `StatusCode::from_u16(res.status().as_u16())`,
+    ///   `HeaderName::from_bytes(header_name.as_ref())`: a proxy converting
+    ///   between two versions of the `http` types); url's
+    ///   `.path_segments_mut()` (fails only for a cannot-be-a-base URL such as
+    ///   `mailto:`, never for the http(s) URLs a service builds on); the `jwt`
+    ///   crate's `.sign_with_key(key)` (fails only when the claims do not
+    ///   serialise, like `serde_json::to_string`) (not configurable);
+    /// - a send on a channel created in the same function
+    ///   (`let (tx, rx) = mpsc::channel(..)`, `unbounded_channel`,
+    ///   `oneshot::channel`, `bounded`, `unbounded`, `sync_channel`) then
+    ///   `tx.send(v).unwrap()` or `tx.send(v).await.unwrap()` before `rx` is
+    ///   named again: the receiver is alive. Still reported once `rx` was
+    ///   named in between (handed on, dropped) or when the send sits in a
+    ///   closure or async block written after the `let` (not configurable);
+    /// - configuration required at startup: `env::var("NAME").unwrap()` (or
+    ///   `.expect(..)`) when code off the request path (`main`, a constructor
+    ///   only `main` calls) unwraps the same variable: the server would not
+    ///   be running without it. A variable read nowhere else, or elsewhere
+    ///   only with `.ok()`/`?`, is still reported (not configurable);
     /// - compiled templates: `.render()` / `.render(ctx)` (askama, sailfish,
     ///   a minijinja template) and `get_template("literal")`; a template
     ///   rendered by name at run time (`hb.render("index", &data)`, tera) is
@@ -197,7 +218,7 @@ impl Rule for UnwrapInHandler {
             let node = &analysis.nodes[h];
             let name = node.display();
             for site in &node.fact.panics {
-                if honor && site.clippy_allowed {
+                if (honor && site.clippy_allowed) || analysis.required_at_startup(site) {
                     continue;
                 }
                 let mut diag = Diagnostic::new(
