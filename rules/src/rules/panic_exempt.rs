@@ -15,7 +15,7 @@
 //!   in the same function whose receiver is untouched since;
 //! - guarded: the receiver was checked with `is_some()`/`is_ok()`/`is_none()`/
 //!   `is_err()` (or `is_u64()` before `as_u64()`, ...) by an enclosing `if`,
-//!   an `&&`/`||`, or an earlier `if .. { return .. }`;
+//!   a `match` arm's guard, an `&&`/`||`, or an earlier `if .. { return .. }`;
 //! - spawned: closures and async blocks handed to `tokio::spawn`,
 //!   `spawn_blocking`, `thread::spawn`, ... (option `follow-spawned`).
 
@@ -686,6 +686,19 @@ pub fn record_guards(scratch: &mut Scratch, expr: &syn::Expr, rest_end: Option<S
                 scratch
                     .guards
                     .push((text(&a.left), Span::join(from, end), true));
+            }
+        }
+        // `Ok(user) if user.password.is_some() => { .. }`: the arm's guard.
+        syn::Expr::Match(mt) => {
+            for arm in &mt.arms {
+                if let syn::Pat::Guard(g) = &arm.pat {
+                    let mut facts = Vec::new();
+                    facts_of(&g.guard, true, &mut facts);
+                    let region = extent(&arm.body);
+                    for (t, ok) in facts {
+                        scratch.guards.push((t, region, ok));
+                    }
+                }
             }
         }
         syn::Expr::Binary(b) => {

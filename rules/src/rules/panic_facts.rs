@@ -165,7 +165,6 @@ pub struct PanicSite {
     /// An enclosing item allows the matching clippy lint.
     pub clippy_allowed: bool,
     /// `env::var("NAME").unwrap()`: the variable's name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<String>,
 }
 
@@ -407,7 +406,9 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
             let end = out.facts.panic.body_at(at);
             exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
         }
-        syn::Expr::Binary(_) => exempt::record_guards(&mut out.facts.panic.scratch, expr, None),
+        syn::Expr::Binary(_) | syn::Expr::Match(_) => {
+            exempt::record_guards(&mut out.facts.panic.scratch, expr, None)
+        }
         syn::Expr::Assign(a) => {
             let at = Span::of(&a.eq_token);
             let end = out.facts.panic.body_at(at);

@@ -7,9 +7,9 @@ declare_rule! {
     /// Reports the panic sites RG201 looks for (`.unwrap()`, `.expect(..)`,
     /// `.unwrap_err()`, `.expect_err(..)`, their UFCS forms, `panic!`,
     /// `todo!`, `unimplemented!`, with RG201's exemptions and options) inside
-    /// a crate-local function that is not itself an entry point but is
+    /// a function of the crate (or of a workspace library it depends on) that is not itself an entry point but is
     /// called, directly or through a chain of calls, from a request entry
-    /// point of the same crate (handlers, extractors, middleware, GraphQL
+    /// point of the crate (handlers, extractors, middleware, GraphQL
     /// resolvers and services as defined by RG201).
     ///
     /// The finding sits on the panic site, once, however many entry points
@@ -56,9 +56,19 @@ declare_rule! {
     /// `thread::spawn` are not followed (option `follow-spawned`, see RG201);
     /// calls inside the arms of `select!` are.
     ///
-    /// Not followed: calls into other crates, including the other members of
-    /// the workspace (a path through a module the crate does not have, such as
-    /// `payments::charge` from a dependency), macro bodies other than
+    /// Calls into the libraries of the workspace the crate depends on (its
+    /// `path` dependencies, and a binary's own package library) are followed
+    /// as if each were a module of the crate named like it
+    /// (`plume_models::posts::Post::get(..)`, `use models::posts::Post`, then
+    /// inside the library its own `crate::` paths, imports and methods); a
+    /// method resolved by name alone prefers the caller's own crate, and a
+    /// library's functions are never entry points by themselves there (its
+    /// own check reports those). A site reached from the handlers of several
+    /// crates is reported once.
+    ///
+    /// Not followed: calls into crates outside the workspace (a path through
+    /// a module the crate does not have, such as `payments::charge` from a
+    /// registry dependency), macro bodies other than
     /// comma-separated arguments and `select!` arms (macros are never
     /// expanded), trait objects and generic calls beyond the by-name rule
     /// above, closures and function pointers passed around as values, and

@@ -39,7 +39,10 @@ declare_rule! {
     ///   registered name is resolved like a call (see RG202), through `use`
     ///   imports, globs (`use crate::routes::*`) and `pub use` re-exports
     ///   (`pub use login::*`); a closure registered this way is itself a
-    ///   handler;
+    ///   handler. The registered function may live in a library of the
+    ///   workspace the crate depends on (`get(api::users::create)` with `api`
+    ///   a `path` dependency, or the package's own library): it is reported in
+    ///   that library's file;
     /// - middleware: the function or closure in `axum::middleware::from_fn(f)`,
     ///   `from_fn_with_state(s, f)`, `map_request(f)`, `map_response(f)` (and
     ///   their `_with_state` forms), actix-web `middleware::from_fn(f)` and
@@ -112,7 +115,8 @@ declare_rule! {
     /// - guarded: the receiver (after `.as_ref()`, `.as_deref()`, `.clone()`,
     ///   `.as_u64()` and the like) was checked by `is_some()`, `is_ok()`,
     ///   `is_none()`, `is_err()` or another `is_*()` (`is_u64()` before
-    ///   `as_u64()`) in an enclosing `if`/`else`, on the left of `&&`/`||`, or
+    ///   `as_u64()`) in an enclosing `if`/`else` or `match` arm guard
+    ///   (`Ok(u) if u.password.is_some() => ..`), on the left of `&&`/`||`, or
     ///   by an earlier `if .. { return/continue/break/panic }` in the same
     ///   function (`if x.is_none() || bad { return .. }`, `if let Err(_) = r
     ///   { return .. }`, `if let Some(e) = r.err() { return .. }`), or
@@ -180,7 +184,7 @@ declare_rule! {
     ///   trait, module or file as suppressions (default: they suppress).
     ///
     /// ## Not seen
-    /// Handlers registered in another member of the workspace, macro bodies
+    /// Handlers registered by a crate the checked paths do not include, macro bodies
     /// other than comma-separated arguments, `select!` arms and the arguments
     /// of rocket's `uri!(route: ..)` (macros are never expanded), handlers
     /// passed around as values (`let h = create; get(h)`), GraphQL resolvers
