@@ -290,7 +290,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     let startup_env = nodes
         .iter()
         .enumerate()
-        .filter(|&(i, _)| !seen[i])
+        .filter(|&(i, _)| i < own && !seen[i])
         .flat_map(|(_, n)| n.fact.panics.iter().filter_map(|p| p.env.clone()))
         .collect();
     Analysis {

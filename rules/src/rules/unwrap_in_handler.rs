@@ -101,8 +101,9 @@ declare_rule! {
     ///   named in between (handed on, dropped) or when the send sits in a
     ///   closure or async block written after the `let` (not configurable);
     /// - configuration required at startup: `env::var("NAME").unwrap()` (or
-    ///   `.expect(..)`) when code off the request path (`main`, a constructor
-    ///   only `main` calls) unwraps the same variable: the server would not
+    ///   `.expect(..)`) when code of the same crate off the request path
+    ///   (`main`, a constructor only `main` calls) unwraps the same variable
+    ///   with a literal name: the server would not
     ///   be running without it. A variable read nowhere else, or elsewhere
     ///   only with `.ok()`/`?`, is still reported (not configurable);
     /// - compiled templates: `.render()` / `.render(ctx)` (askama, sailfish,
