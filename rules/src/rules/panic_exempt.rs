@@ -420,6 +420,7 @@ fn is_constant(expr: &syn::Expr) -> bool {
                         .starts_with(char::is_uppercase))
         }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_constant(&u.expr),
+        syn::Expr::Macro(m) => constant_format(&m.mac),
         syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let s = s.ident.to_string();
             s.len() > 1
@@ -428,6 +429,50 @@ fn is_constant(expr: &syn::Expr) -> bool {
         }),
         _ => false,
     }
+}
+
+/// `format!("max-age={MAX_AGE}")`, `format!("{}s", TIMEOUT)`: a format of
+/// constants only (inline names in `SCREAMING_CASE`, arguments constants).
+fn constant_format(mac: &syn::Macro) -> bool {
+    if mac.path.segments.last().is_none_or(|s| s.ident != "format") {
+        return false;
+    }
+    let Some(args) = crate::syntax::macro_args(mac) else {
+        return false;
+    };
+    let mut args = args.iter();
+    let Some(syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(fmt),
+        ..
+    })) = args.next()
+    else {
+        return false;
+    };
+    let fmt = fmt.value();
+    let mut inline_ok = true;
+    let mut rest = fmt.as_str();
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(stripped) = after.strip_prefix('{') {
+            rest = stripped;
+            continue;
+        }
+        let Some(close) = after.find('}') else {
+            return false;
+        };
+        let name = after[..close].split(':').next().unwrap_or("");
+        if !(name.is_empty()
+            || name.chars().all(|c| c.is_ascii_digit())
+            || (name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')))
+        {
+            inline_ok = false;
+        }
+        rest = &after[close + 1..];
+    }
+    inline_ok && args.all(is_constant)
 }
 
 /// `write!(s, ..)`/`writeln!(&mut s, ..)` into a `String`, a `Vec<u8>` or a

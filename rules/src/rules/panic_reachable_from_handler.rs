@@ -63,8 +63,10 @@ declare_rule! {
     /// inside the library its own `crate::` paths, imports and methods); a
     /// method resolved by name alone prefers the caller's own crate, and a
     /// library's functions are never entry points by themselves there (its
-    /// own check reports those). A site reached from the handlers of several
-    /// crates is reported once.
+    /// own check reports those). Only direct dependencies are mounted: a
+    /// library's own dependencies are followed when the crate depends on
+    /// them too. A site reached from the handlers of several crates is
+    /// reported once.
     ///
     /// Not followed: calls into crates outside the workspace (a path through
     /// a module the crate does not have, such as `payments::charge` from a

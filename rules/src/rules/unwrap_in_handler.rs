@@ -71,7 +71,8 @@ declare_rule! {
     /// - infallible by construction: `write!`/`writeln!` into a local or
     ///   parameter of type `String`, `Vec<u8>` or `fmt::Formatter`; `.parse()`
     ///   and `.try_into()` of a constant (a literal, a `SCREAMING_CASE`
-    ///   constant, `"abc".as_bytes()`, `Duration::hours(24)`);
+    ///   constant, `"abc".as_bytes()`, `Duration::hours(24)`, a `format!` of
+    ///   constants such as `format!("max-age={MAX_AGE}")`);
     ///   `now().checked_*(constant)` (`Utc::now().checked_add_signed(
     ///   Duration::hours(24))`); `Type::new`,
     ///   `parse`, `parse_str`, `from_str`, `from_static`, `from_bytes`,
