@@ -42,6 +42,9 @@ pub struct Scratch {
     channels: Vec<(Span, Span, String, String)>,
     /// Closures and async blocks: code that may run later than it reads.
     pub deferred: Vec<Span>,
+    /// Locals bound to a builder that holds no error
+    /// (`let b = Response::builder().status(s)`): (scope, name).
+    clean_builders: Vec<(Span, String)>,
 }
 
 impl std::fmt::Debug for Scratch {
@@ -115,6 +118,11 @@ pub fn exempt(cx: &Ctx<'_>, scratch: &mut Scratch, m: &syn::ExprMethodCall, span
                     && r.args.iter().all(is_constant)
                     && is_now(&r.receiver))
                 || (name == "body" && r.args.len() == 1 && constant_builder(&r.receiver))
+                // `*b.headers_mut().unwrap() = ..` on such a builder bound
+                // to a local: `None` only for a builder holding an error.
+                || ((name == "headers_mut" || name == "extensions_mut")
+                    && r.args.is_empty()
+                    && clean_builder_local(scratch, &r.receiver, span))
                 // url's `path_segments_mut()` fails only for a
                 // cannot-be-a-base URL (`mailto:`, `data:`), never for the
                 // http(s) URLs a service builds on.
@@ -590,6 +598,32 @@ pub fn extent(expr: &syn::Expr) -> Span {
             Span::join(start, end)
         }
         _ => Span::of(expr),
+    }
+}
+
+/// Whether `expr` names a local bound to an error-free builder.
+fn clean_builder_local(scratch: &Scratch, expr: &syn::Expr, span: Span) -> bool {
+    let syn::Expr::Path(p) = strip(expr) else {
+        return false;
+    };
+    let Some(id) = p.path.get_ident().map(|i| i.to_string()) else {
+        return false;
+    };
+    scratch
+        .clean_builders
+        .iter()
+        .any(|(scope, n)| *n == id && contains(*scope, span))
+}
+
+/// Records `let b = Response::builder().status(s)` (a builder that holds no
+/// error); a later `let b = ..` of anything else in the same scope forgets it.
+pub fn record_builder(scratch: &mut Scratch, scope: Span, name: &str, init: &syn::Expr) {
+    if constant_builder(strip(init)) {
+        scratch.clean_builders.push((scope, name.to_owned()));
+    } else {
+        scratch
+            .clean_builders
+            .retain(|(s, n)| !(n == name && contains(*s, scope)));
     }
 }
 

@@ -787,6 +787,7 @@ fn record_local(local: &syn::Local, out: &mut Out) {
     let scope = Span::join(at, scope);
     if let Some(init) = &local.init {
         exempt::record_join_handle(&mut facts.scratch, scope, local);
+        exempt::record_builder(&mut facts.scratch, scope, &id.ident.to_string(), &init.expr);
         let ty = declared.or_else(|| init_type(&init.expr));
         if let Some(ty) = ty {
             facts.scratch.add_local(scope, id.ident.to_string(), ty);
