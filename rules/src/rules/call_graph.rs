@@ -619,11 +619,18 @@ impl<'n> Resolver<'n> {
             .filter(|&i| self.params[i] == args)
             .collect();
         // By name, the caller's own crate first: a workspace dependency's
-        // methods only when the caller's crate has none of that name.
+        // methods only when the caller's crate has none of that name, and
+        // only from a dependency the caller's file imports from.
         let home = self.origin_of_module(&caller.module);
         let (near, far): (Vec<usize>, Vec<usize>) =
             found.into_iter().partition(|&i| self.origin[i] == home);
-        let found = if near.is_empty() { far } else { near };
+        let found = if near.is_empty() {
+            far.into_iter()
+                .filter(|&i| caller.file.facts.panic.imports_crate(&self.origin[i]))
+                .collect()
+        } else {
+            near
+        };
         if found.len() <= MAX_METHOD_CANDIDATES {
             found
         } else {

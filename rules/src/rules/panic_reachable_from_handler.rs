@@ -61,7 +61,8 @@ declare_rule! {
     /// as if each were a module of the crate named like it
     /// (`plume_models::posts::Post::get(..)`, `use models::posts::Post`, then
     /// inside the library its own `crate::` paths, imports and methods); a
-    /// method resolved by name alone prefers the caller's own crate, and a
+    /// method resolved by name alone prefers the caller's own crate, and goes
+    /// into a library only when the caller's file imports from it; a
     /// library's functions are never entry points by themselves there (its
     /// own check reports those). Only direct dependencies are mounted: a
     /// library's own dependencies are followed when the crate depends on
