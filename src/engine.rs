@@ -508,7 +508,17 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
         coverage_summary = Some(gated.summary);
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.primary.span == b.primary.span);
+    diagnostics.dedup_by(|a, b| {
+        (a.sort_key() == b.sort_key() && a.primary.span == b.primary.span)
+            // A site reached along several code flows (a library's panic
+            // reached from two crates' handlers) is one finding: the first
+            // flow is kept.
+            || (!a.flow.is_empty()
+                && !b.flow.is_empty()
+                && a.rule.code == b.rule.code
+                && a.primary.path == b.primary.path
+                && a.primary.span == b.primary.span)
+    });
     if let Some(path) = &stdin_path {
         diagnostics.retain(|d| &d.primary.path == path);
     }

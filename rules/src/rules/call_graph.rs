@@ -19,7 +19,11 @@
 //! handlers, extractors, middleware, GraphQL resolvers and services (see
 //! [`super::handlers`]).
 //!
-//! Not followed: calls into other crates, macro bodies (never expanded),
+//! The workspace libraries a crate depends on are mounted as root modules
+//! named like them (see [`Resolver::absolutize`]); their functions are
+//! targets of registrations and calls, never entry points by themselves.
+//!
+//! Not followed: calls into crates outside the workspace, macro bodies (never expanded),
 //! trait objects and generics (`dyn Trait`, `T: Trait` calls resolve by name
 //! like any method, or not at all), closures and function pointers passed
 //! around as values.
@@ -137,9 +141,21 @@ pub struct Analysis<'a> {
     pub registered_at: Vec<Option<(&'a str, Span)>>,
     /// For entry points: what kind (handler, extractor, middleware, ...).
     pub entry: Vec<EntryKind>,
+    /// Environment variables that code off the request path (`main`, a
+    /// constructor called at startup) already unwraps.
+    pub startup_env: HashSet<String>,
 }
 
 impl Analysis<'_> {
+    /// Whether the panic site unwraps an environment variable that code off
+    /// the request path already unwrapped: the process would not be serving
+    /// requests if it were missing.
+    pub fn required_at_startup(&self, site: &super::panic_facts::PanicSite) -> bool {
+        site.env
+            .as_ref()
+            .is_some_and(|v| self.startup_env.contains(v))
+    }
+
     /// The nodes from a handler to `node`, handler first.
     pub fn chain(&self, node: usize) -> Vec<(usize, Option<Span>)> {
         let mut out = vec![(node, None)];
@@ -181,6 +197,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             reached: Vec::new(),
             registered_at: Vec::new(),
             entry: Vec::new(),
+            startup_env: HashSet::new(),
         };
     }
     for file in &krate.files {
@@ -193,16 +210,30 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             nodes.push(Node { file, fact, module });
         }
     }
-    let resolver = Resolver::new(krate, &nodes);
+    // The libraries of the workspace this crate depends on, mounted as a
+    // module named like the crate (`plume_models::posts::Post::get`): their
+    // functions can be registered here and called from here, but they are
+    // never entry points by themselves (their own crate reports those).
+    let own = nodes.len();
+    for (dep, file) in dependency_files(krate) {
+        for fact in &file.facts.panic.fns {
+            let mut module = vec![dep.to_owned()];
+            module.extend(file.module_path.iter().cloned());
+            module.extend(fact.inline_modules.iter().cloned());
+            nodes.push(Node { file, fact, module });
+        }
+    }
+    let resolver = Resolver::new(krate, &nodes, own);
     let mut registered_at = vec![None; nodes.len()];
     let mut entry: Vec<EntryKind> = nodes.iter().map(|n| n.fact.entry).collect();
     let mut is_handler: Vec<bool> = nodes
         .iter()
         .enumerate()
         .map(|(i, n)| {
-            n.fact.handler.is_some()
-                || (n.fact.tonic_request && n.file.facts.panic.imports_crate("tonic"))
-                || resolver.configured(i, n)
+            i < own
+                && (n.fact.handler.is_some()
+                    || (n.fact.tonic_request && n.file.facts.panic.imports_crate("tonic"))
+                    || resolver.configured(i, n))
         })
         .collect();
     for file in &krate.files {
@@ -256,13 +287,38 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             }
         }
     }
+    let startup_env = nodes
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i < own && !seen[i])
+        .flat_map(|(_, n)| n.fact.panics.iter().filter_map(|p| p.env.clone()))
+        .collect();
     Analysis {
         nodes,
         handlers,
         reached,
         registered_at,
         entry,
+        startup_env,
     }
+}
+
+/// The production files of the workspace libraries `krate` depends on, with
+/// the name code uses for each (`plume_models`). A library is taken once.
+fn dependency_files<'a>(krate: &'a CrateIndex<'a>) -> Vec<(&'a str, &'a CrateFile<'a>)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for dep in &krate.dependencies {
+        if dep.name == krate.name || !seen.insert(dep.extern_name.as_str()) {
+            continue;
+        }
+        for file in &dep.files {
+            if file.info.kind.is_production() {
+                out.push((dep.extern_name.as_str(), file));
+            }
+        }
+    }
+    out
 }
 
 /// Whether any function of the crate may be a handler: one is configured, or
@@ -309,10 +365,14 @@ struct Resolver<'n> {
     in_trait: Vec<bool>,
     /// Each node's path in the form the patterns match: `api/orders/create`.
     glob_paths: Vec<String>,
+    /// The names of the workspace dependencies mounted as root modules.
+    externs: HashSet<String>,
+    /// Each node's crate: empty for this one, the dependency's name else.
+    origin: Vec<String>,
 }
 
 impl<'n> Resolver<'n> {
-    fn new(krate: &'n CrateIndex<'n>, nodes: &[Node<'n>]) -> Self {
+    fn new(krate: &'n CrateIndex<'n>, nodes: &[Node<'n>], own: usize) -> Self {
         let mut r = Resolver {
             free: HashMap::new(),
             assoc: HashMap::new(),
@@ -325,7 +385,26 @@ impl<'n> Resolver<'n> {
             glob_paths: Vec::new(),
             params: nodes.iter().map(|n| n.fact.params).collect(),
             in_trait: nodes.iter().map(|n| n.fact.in_trait).collect(),
+            externs: HashSet::new(),
+            origin: nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    if i < own {
+                        String::new()
+                    } else {
+                        n.module.first().cloned().unwrap_or_default()
+                    }
+                })
+                .collect(),
         };
+        let deps = dependency_files(krate);
+        r.externs = deps.iter().map(|(d, _)| (*d).to_owned()).collect();
+        let files = krate
+            .files
+            .iter()
+            .map(|f| (None, f))
+            .chain(deps.into_iter().map(|(d, f)| (Some(d), f)));
         for (i, n) in nodes.iter().enumerate() {
             let mut path = n.module.clone();
             add_prefixes(&mut r.modules, &n.module);
@@ -351,15 +430,17 @@ impl<'n> Resolver<'n> {
             path.push(n.fact.name.clone());
             r.glob_paths.push(path.join("/"));
         }
-        for file in &krate.files {
-            add_prefixes(&mut r.modules, &file.module_path);
+        for (dep, file) in files {
+            let mut module_path: Vec<String> = dep.map(str::to_owned).into_iter().collect();
+            module_path.extend(file.module_path.iter().cloned());
+            add_prefixes(&mut r.modules, &module_path);
             for (st, field, ty) in &file.facts.panic.fields {
                 r.fields
                     .entry((st.clone(), field.clone()))
-                    .or_insert_with(|| (ty.as_slice(), file.module_path.clone()));
+                    .or_insert_with(|| (ty.as_slice(), module_path.clone()));
             }
             for u in &file.facts.panic.uses {
-                let mut scope = file.module_path.clone();
+                let mut scope = module_path.clone();
                 scope.extend(u.inline_modules.iter().cloned());
                 add_prefixes(&mut r.modules, &scope);
                 r.uses
@@ -387,7 +468,7 @@ impl<'n> Resolver<'n> {
             .get(module)?
             .iter()
             .find(|(a, _)| *a == Some(name))?;
-        absolutize(module, path)
+        self.absolutize(module, path)
     }
 
     /// The nodes a call path names, seen from `scope` (inside `impl self_ty`).
@@ -400,7 +481,8 @@ impl<'n> Resolver<'n> {
                 (Some(ty), [_, name]) => self.assoc_fns(ty, name),
                 _ => Vec::new(),
             },
-            "crate" | "self" | "super" => absolutize(scope, segs)
+            "crate" | "self" | "super" => self
+                .absolutize(scope, segs)
                 .map(|a| self.lookup(&a, 0))
                 .unwrap_or_default(),
             "std" | "core" | "alloc" => Vec::new(),
@@ -419,15 +501,16 @@ impl<'n> Resolver<'n> {
                     }
                     return found;
                 }
-                let mut relative = scope.to_vec();
-                relative.extend(segs.iter().cloned());
+                let Some(relative) = self.absolutize(scope, segs) else {
+                    return Vec::new();
+                };
                 let found = self.lookup(&relative, 0);
                 if !found.is_empty() || segs.len() > 1 {
                     return found;
                 }
                 for (alias, path) in self.uses.get(scope).into_iter().flatten() {
                     if alias.is_none()
-                        && let Some(mut target) = absolutize(scope, path)
+                        && let Some(mut target) = self.absolutize(scope, path)
                     {
                         target.push(first.clone());
                         let found = self.lookup(&target, 0);
@@ -461,7 +544,7 @@ impl<'n> Resolver<'n> {
             if let [module @ .., _] = abs {
                 for (alias, path) in self.uses.get(module).into_iter().flatten() {
                     if alias.is_none()
-                        && let Some(mut target) = absolutize(module, path)
+                        && let Some(mut target) = self.absolutize(module, path)
                         && self.modules.contains(&target)
                     {
                         target.push(abs[abs.len() - 1].clone());
@@ -535,6 +618,19 @@ impl<'n> Resolver<'n> {
             .copied()
             .filter(|&i| self.params[i] == args)
             .collect();
+        // By name, the caller's own crate first: a workspace dependency's
+        // methods only when the caller's crate has none of that name, and
+        // only from a dependency the caller's file imports from.
+        let home = self.origin_of_module(&caller.module);
+        let (near, far): (Vec<usize>, Vec<usize>) =
+            found.into_iter().partition(|&i| self.origin[i] == home);
+        let found = if near.is_empty() {
+            far.into_iter()
+                .filter(|&i| caller.file.facts.panic.imports_crate(&self.origin[i]))
+                .collect()
+        } else {
+            near
+        };
         if found.len() <= MAX_METHOD_CANDIDATES {
             found
         } else {
@@ -627,10 +723,49 @@ impl<'n> Resolver<'n> {
     }
 }
 
-/// An absolute path (from the crate root, without `crate`) for a path written
-/// in `module`; `None` for `super` above the root. Other paths are taken as
-/// relative to `module` (edition 2018 and later); a path into another crate
-/// thus names a module the crate does not have and resolves to nothing.
+impl Resolver<'_> {
+    /// The crate a module path lies in: empty for this one.
+    fn origin_of_module(&self, module: &[String]) -> String {
+        match module.first() {
+            Some(m) if self.externs.contains(m) => m.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// An absolute path (from the crate root, without `crate`) for a path
+    /// written in `module`; `None` for `super` above the root. A path that
+    /// starts with a workspace dependency's name is absolute already, and
+    /// `crate` inside a dependency is that dependency's root. Other paths are
+    /// taken as relative to `module` (edition 2018 and later); a path into
+    /// another crate thus names a module the crate does not have and resolves
+    /// to nothing.
+    fn absolutize(&self, module: &[String], path: &[String]) -> Option<Vec<String>> {
+        let first = path.first()?;
+        let root = match module.first() {
+            Some(m) if self.externs.contains(m) => 1,
+            _ => 0,
+        };
+        if first == "crate" {
+            return Some(module[..root].iter().chain(&path[1..]).cloned().collect());
+        }
+        if self.externs.contains(first) {
+            let mut local = module.to_vec();
+            local.push(first.clone());
+            if !self.modules.contains(&local) || module.is_empty() {
+                return Some(path.to_vec());
+            }
+        }
+        if first == "super" {
+            let ups = path.iter().take_while(|s| *s == "super").count();
+            if module.len() < root + ups {
+                return None;
+            }
+        }
+        absolutize(module, path)
+    }
+}
+
+/// [`Resolver::absolutize`] without workspace dependencies.
 fn absolutize(module: &[String], path: &[String]) -> Option<Vec<String>> {
     let first = path.first()?;
     match first.as_str() {

@@ -10,9 +10,12 @@
 //!   constants; `serde_json::to_string`/`to_value`/`to_vec`; a template's
 //!   `render(..)` and `get_template("literal")` (option `template-render`);
 //!   `JoinHandle.await.unwrap()` of a spawned task (it re-raises a panic);
+//!   round trips (`StatusCode::from_u16(res.status().as_u16())`); url's
+//!   `path_segments_mut()`; jwt's `sign_with_key`; a send on a channel made
+//!   in the same function whose receiver is untouched since;
 //! - guarded: the receiver was checked with `is_some()`/`is_ok()`/`is_none()`/
 //!   `is_err()` (or `is_u64()` before `as_u64()`, ...) by an enclosing `if`,
-//!   an `&&`/`||`, or an earlier `if .. { return .. }`;
+//!   a `match` arm's guard, an `&&`/`||`, or an earlier `if .. { return .. }`;
 //! - spawned: closures and async blocks handed to `tokio::spawn`,
 //!   `spawn_blocking`, `thread::spawn`, ... (option `follow-spawned`).
 
@@ -35,6 +38,13 @@ pub struct Scratch {
     join_handles: Vec<(Span, String)>,
     /// Byte offsets of the file's line starts, built on first use.
     line_starts: Option<Vec<usize>>,
+    /// `let (tx, rx) = mpsc::channel(..)`: (scope, the `let`, tx, rx).
+    channels: Vec<(Span, Span, String, String)>,
+    /// Closures and async blocks: code that may run later than it reads.
+    pub deferred: Vec<Span>,
+    /// Locals bound to a builder that holds no error
+    /// (`let b = Response::builder().status(s)`): (scope, name).
+    clean_builders: Vec<(Span, String)>,
 }
 
 impl std::fmt::Debug for Scratch {
@@ -81,7 +91,11 @@ fn strip(expr: &syn::Expr) -> &syn::Expr {
 
 /// Whether the unwrap `m` (`.unwrap()`, `.expect(..)`, ...) cannot panic on a
 /// request, and is not reported.
-pub fn exempt(cx: &Ctx<'_>, scratch: &Scratch, m: &syn::ExprMethodCall, span: Span) -> bool {
+pub fn exempt(cx: &Ctx<'_>, scratch: &mut Scratch, m: &syn::ExprMethodCall, span: Span) -> bool {
+    if fresh_channel_send(cx.source, scratch, &m.receiver, span) {
+        return true;
+    }
+    let scratch = &*scratch;
     let options = &cx.settings.unwrap_in_handler;
     let recv = strip(&m.receiver);
     let infallible = match recv {
@@ -104,6 +118,18 @@ pub fn exempt(cx: &Ctx<'_>, scratch: &Scratch, m: &syn::ExprMethodCall, span: Sp
                     && r.args.iter().all(is_constant)
                     && is_now(&r.receiver))
                 || (name == "body" && r.args.len() == 1 && constant_builder(&r.receiver))
+                // `*b.headers_mut().unwrap() = ..` on such a builder bound
+                // to a local: `None` only for a builder holding an error.
+                || ((name == "headers_mut" || name == "extensions_mut")
+                    && r.args.is_empty()
+                    && clean_builder_local(scratch, &r.receiver, span))
+                // url's `path_segments_mut()` fails only for a
+                // cannot-be-a-base URL (`mailto:`, `data:`), never for the
+                // http(s) URLs a service builds on.
+                || (name == "path_segments_mut" && r.args.is_empty())
+                // The `jwt` crate's signing fails only when the claims do not
+                // serialise, like `serde_json::to_string`.
+                || (name == "sign_with_key" && r.args.len() == 1)
         }
         syn::Expr::Call(c) => infallible_call(c),
         syn::Expr::Macro(mac) => writes_to_memory(scratch, &mac.mac, span),
@@ -114,6 +140,134 @@ pub fn exempt(cx: &Ctx<'_>, scratch: &Scratch, m: &syn::ExprMethodCall, span: Sp
         _ => false,
     };
     infallible || guarded(scratch, m, span)
+}
+
+/// Records `let (tx, rx) = mpsc::channel(..)` (also `unbounded_channel`,
+/// `oneshot::channel`, crossbeam's `bounded`/`unbounded`, `sync_channel`).
+pub fn record_channel(scratch: &mut Scratch, scope: Span, local: &syn::Local) {
+    let syn::Pat::Tuple(t) = &local.pat else {
+        return;
+    };
+    let name = |p: &syn::Pat| match p {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        _ => None,
+    };
+    let (Some(tx), Some(rx)) = (
+        t.elems.first().and_then(name),
+        t.elems.iter().nth(1).and_then(name),
+    ) else {
+        return;
+    };
+    if t.elems.len() != 2 {
+        return;
+    }
+    let Some(init) = &local.init else {
+        return;
+    };
+    let syn::Expr::Call(c) = strip(&init.expr) else {
+        return;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return;
+    };
+    let is_channel = p.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "channel" | "unbounded_channel" | "bounded" | "unbounded" | "sync_channel"
+        )
+    });
+    if is_channel {
+        scratch
+            .channels
+            .push((scope, Span::of(&local.let_token), tx, rx));
+    }
+}
+
+/// `tx.send(v).unwrap()` / `tx.send(v).await.unwrap()` on a channel created
+/// in the same function whose receiver has not been touched since: the
+/// receiver is alive, so the send cannot fail (a fresh bounded channel has
+/// room for the first message). Not when the send sits in a closure or
+/// async block written after the `let`: that may run once the receiver is
+/// gone.
+fn fresh_channel_send(source: &str, scratch: &mut Scratch, recv: &syn::Expr, span: Span) -> bool {
+    let send = match strip(recv) {
+        syn::Expr::Await(a) => strip(&a.base),
+        e => e,
+    };
+    let syn::Expr::MethodCall(s) = send else {
+        return false;
+    };
+    if s.method != "send" || s.args.len() != 1 {
+        return false;
+    }
+    let syn::Expr::Path(p) = strip(&s.receiver) else {
+        return false;
+    };
+    let Some(tx) = p.path.get_ident().map(|i| i.to_string()) else {
+        return false;
+    };
+    let Some((_, at, _, rx)) = scratch
+        .channels
+        .iter()
+        .rev()
+        .find(|(scope, _, t, _)| *t == tx && contains(*scope, span))
+        .cloned()
+    else {
+        return false;
+    };
+    if scratch
+        .deferred
+        .iter()
+        .any(|d| contains(*d, span) && !contains(*d, at))
+    {
+        return false;
+    }
+    let from = at.start.line as usize + 1;
+    let to = span.start.line as usize;
+    !(from..=to).any(|n| line_of(scratch, source, n).is_some_and(|l| mentions(l, &rx)))
+}
+
+/// Whether `text` holds `word` as a whole identifier.
+fn mentions(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(ident)
+            && !text[i + word.len()..].chars().next().is_some_and(ident)
+    })
+}
+
+/// The text of line `n` (1-based), without its line break.
+fn line_of<'s>(scratch: &mut Scratch, source: &'s str, n: usize) -> Option<&'s str> {
+    let starts = scratch.line_starts.get_or_insert_with(|| {
+        let mut v = vec![0];
+        v.extend(memchr::memchr_iter(b'\n', source.as_bytes()).map(|i| i + 1));
+        v
+    });
+    let start = *starts.get(n.checked_sub(1)?)?;
+    let end = starts.get(n).map_or(source.len(), |e| e.saturating_sub(1));
+    source.get(start..end)
+}
+
+/// `env::var("NAME")` / `std::env::var("NAME")`: the variable's name.
+pub fn env_var(expr: &syn::Expr) -> Option<String> {
+    let syn::Expr::Call(c) = strip(expr) else {
+        return None;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let segs = &p.path.segments;
+    let n = segs.len();
+    if n < 2 || segs[n - 1].ident != "var" || segs[n - 2].ident != "env" || c.args.len() != 1 {
+        return None;
+    }
+    match strip(&c.args[0]) {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
 }
 
 /// `semaphore.acquire()` / `acquire_owned()`: fails only once the semaphore
@@ -205,7 +359,49 @@ fn infallible_call(c: &syn::ExprCall) -> bool {
     typed_owner
         && PURE.contains(&f.as_str())
         && !c.args.is_empty()
-        && c.args.iter().all(is_constant)
+        && (c.args.iter().all(is_constant) || round_trip(&owner, &f, c))
+}
+
+/// `Method::from_bytes(method.as_str().as_bytes())`,
+/// `StatusCode::from_u16(res.status().as_u16())`,
+/// `HeaderName::from_bytes(header_name.as_ref())`: a value named like the
+/// type, viewed through `as_*()` conversions and parsed back into that type
+/// (a proxy converting between two versions of the `http` types). What a
+/// `StatusCode`, `Method` or `HeaderName` prints, its twin parses.
+fn round_trip(owner: &str, f: &str, c: &syn::ExprCall) -> bool {
+    if !f.starts_with("from_") || c.args.len() != 1 {
+        return false;
+    }
+    let mut arg = strip(&c.args[0]);
+    let mut views = 0;
+    while let syn::Expr::MethodCall(m) = arg
+        && m.args.is_empty()
+        && m.method.to_string().starts_with("as_")
+    {
+        views += 1;
+        arg = strip(&m.receiver);
+    }
+    let base = match arg {
+        syn::Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        syn::Expr::MethodCall(m) if m.args.is_empty() => Some(m.method.to_string()),
+        syn::Expr::Field(syn::ExprField {
+            member: syn::Member::Named(n),
+            ..
+        }) => Some(n.to_string()),
+        _ => None,
+    };
+    let Some(base) = base else {
+        return false;
+    };
+    let mut ty = String::new();
+    for ch in owner.chars() {
+        if ch.is_uppercase() && !ty.is_empty() {
+            ty.push('_');
+        }
+        ty.push(ch.to_ascii_lowercase());
+    }
+    let base = base.trim_start_matches('_').to_ascii_lowercase();
+    views > 0 && !base.is_empty() && (base == ty || ty.starts_with(&format!("{base}_")))
 }
 
 /// `Utc::now()`, `SystemTime::now()`, `Instant::now()`, `Local::now()`.
@@ -232,6 +428,7 @@ fn is_constant(expr: &syn::Expr) -> bool {
                         .starts_with(char::is_uppercase))
         }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_constant(&u.expr),
+        syn::Expr::Macro(m) => constant_format(&m.mac),
         syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let s = s.ident.to_string();
             s.len() > 1
@@ -240,6 +437,50 @@ fn is_constant(expr: &syn::Expr) -> bool {
         }),
         _ => false,
     }
+}
+
+/// `format!("max-age={MAX_AGE}")`, `format!("{}s", TIMEOUT)`: a format of
+/// constants only (inline names in `SCREAMING_CASE`, arguments constants).
+fn constant_format(mac: &syn::Macro) -> bool {
+    if mac.path.segments.last().is_none_or(|s| s.ident != "format") {
+        return false;
+    }
+    let Some(args) = crate::syntax::macro_args(mac) else {
+        return false;
+    };
+    let mut args = args.iter();
+    let Some(syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(fmt),
+        ..
+    })) = args.next()
+    else {
+        return false;
+    };
+    let fmt = fmt.value();
+    let mut inline_ok = true;
+    let mut rest = fmt.as_str();
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(stripped) = after.strip_prefix('{') {
+            rest = stripped;
+            continue;
+        }
+        let Some(close) = after.find('}') else {
+            return false;
+        };
+        let name = after[..close].split(':').next().unwrap_or("");
+        if !(name.is_empty()
+            || name.chars().all(|c| c.is_ascii_digit())
+            || (name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')))
+        {
+            inline_ok = false;
+        }
+        rest = &after[close + 1..];
+    }
+    inline_ok && args.all(is_constant)
 }
 
 /// `write!(s, ..)`/`writeln!(&mut s, ..)` into a `String`, a `Vec<u8>` or a
@@ -357,6 +598,32 @@ pub fn extent(expr: &syn::Expr) -> Span {
             Span::join(start, end)
         }
         _ => Span::of(expr),
+    }
+}
+
+/// Whether `expr` names a local bound to an error-free builder.
+fn clean_builder_local(scratch: &Scratch, expr: &syn::Expr, span: Span) -> bool {
+    let syn::Expr::Path(p) = strip(expr) else {
+        return false;
+    };
+    let Some(id) = p.path.get_ident().map(|i| i.to_string()) else {
+        return false;
+    };
+    scratch
+        .clean_builders
+        .iter()
+        .any(|(scope, n)| *n == id && contains(*scope, span))
+}
+
+/// Records `let b = Response::builder().status(s)` (a builder that holds no
+/// error); a later `let b = ..` of anything else in the same scope forgets it.
+pub fn record_builder(scratch: &mut Scratch, scope: Span, name: &str, init: &syn::Expr) {
+    if constant_builder(strip(init)) {
+        scratch.clean_builders.push((scope, name.to_owned()));
+    } else {
+        scratch
+            .clean_builders
+            .retain(|(s, n)| !(n == name && contains(*s, scope)));
     }
 }
 
@@ -498,6 +765,19 @@ pub fn record_guards(scratch: &mut Scratch, expr: &syn::Expr, rest_end: Option<S
                 scratch
                     .guards
                     .push((text(&a.left), Span::join(from, end), true));
+            }
+        }
+        // `Ok(user) if user.password.is_some() => { .. }`: the arm's guard.
+        syn::Expr::Match(mt) => {
+            for arm in &mt.arms {
+                if let syn::Pat::Guard(g) = &arm.pat {
+                    let mut facts = Vec::new();
+                    facts_of(&g.guard, true, &mut facts);
+                    let region = extent(&arm.body);
+                    for (t, ok) in facts {
+                        scratch.guards.push((t, region, ok));
+                    }
+                }
             }
         }
         syn::Expr::Binary(b) => {

@@ -164,6 +164,8 @@ pub struct PanicSite {
     pub what: String,
     /// An enclosing item allows the matching clippy lint.
     pub clippy_allowed: bool,
+    /// `env::var("NAME").unwrap()`: the variable's name.
+    pub env: Option<String>,
 }
 
 /// A call inside a function.
@@ -404,13 +406,19 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
             let end = out.facts.panic.body_at(at);
             exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
         }
-        syn::Expr::Binary(_) => exempt::record_guards(&mut out.facts.panic.scratch, expr, None),
+        syn::Expr::Binary(_) | syn::Expr::Match(_) => {
+            exempt::record_guards(&mut out.facts.panic.scratch, expr, None)
+        }
         syn::Expr::Assign(a) => {
             let at = Span::of(&a.eq_token);
             let end = out.facts.panic.body_at(at);
             exempt::record_guards(&mut out.facts.panic.scratch, expr, end);
         }
         _ => {}
+    }
+    if matches!(expr, syn::Expr::Closure(_) | syn::Expr::Async(_)) {
+        let region = exempt::extent(expr);
+        out.facts.panic.scratch.deferred.push(region);
     }
     if !cx.settings.unwrap_in_handler.follow_spawned
         && let Some(arg) = exempt::spawned_arg(expr)
@@ -426,7 +434,7 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 .iter()
                 .find(|(n, arity, _)| *n == name && *arity == m.args.len())
             {
-                if exempt::exempt(cx, &out.facts.panic.scratch, m, span)
+                if exempt::exempt(cx, &mut out.facts.panic.scratch, m, span)
                     || (!cx.settings.unwrap_in_handler.documented
                         && exempt::documented(&mut out.facts.panic.scratch, cx.source, span))
                 {
@@ -434,6 +442,16 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 }
                 let what = format!("`.{name}()`");
                 record_panic(cx, out, span, what, &[lint]);
+                if let Some(var) = exempt::env_var(&m.receiver)
+                    && let Some(site) = out
+                        .facts
+                        .panic
+                        .fn_at(span)
+                        .and_then(|f| f.panics.last_mut())
+                        .filter(|p| p.span == span)
+                {
+                    site.env = Some(var);
+                }
             } else {
                 let recv = receiver(&out.facts.panic.scratch, &m.receiver, span);
                 // Never resolved on unknown receivers: not worth keeping.
@@ -525,6 +543,7 @@ fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[
             span,
             what,
             clippy_allowed,
+            env: None,
         });
     }
 }
@@ -751,6 +770,13 @@ fn record_local(local: &syn::Local, out: &mut Out) {
         syn::Pat::Type(t) => (&*t.pat, type_path(&t.ty)),
         p => (p, None),
     };
+    if let syn::Pat::Tuple(_) = pat {
+        let at = Span::of(&local.let_token);
+        if let Some(scope) = facts.body_at(at) {
+            exempt::record_channel(&mut facts.scratch, Span::join(at, scope), local);
+        }
+        return;
+    }
     let syn::Pat::Ident(id) = pat else {
         return;
     };
@@ -761,6 +787,7 @@ fn record_local(local: &syn::Local, out: &mut Out) {
     let scope = Span::join(at, scope);
     if let Some(init) = &local.init {
         exempt::record_join_handle(&mut facts.scratch, scope, local);
+        exempt::record_builder(&mut facts.scratch, scope, &id.ident.to_string(), &init.expr);
         let ty = declared.or_else(|| init_type(&init.expr));
         if let Some(ty) = ty {
             facts.scratch.add_local(scope, id.ident.to_string(), ty);
