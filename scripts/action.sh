@@ -115,6 +115,15 @@ cmd_check() {
   output warnings "${warnings:-0}"
   output notes "${notes:-0}"
   output findings "$((${errors:-0} + ${warnings:-0} + ${notes:-0}))"
+  # New findings: those that gate (not baselined, on a changed line).
+  local new_errors new_warnings new_notes
+  new_errors=$(json_field new_errors "$json")
+  new_warnings=$(json_field new_warnings "$json")
+  new_notes=$(json_field new_notes "$json")
+  output new-errors "${new_errors:-0}"
+  output new-warnings "${new_warnings:-0}"
+  output new-notes "${new_notes:-0}"
+  output new-findings "$((${new_errors:-0} + ${new_warnings:-0} + ${new_notes:-0}))"
   output sarif-file "$sarif"
   output gate "${gate:-fail}"
   if [ "$rc" -eq 1 ]; then

@@ -95,8 +95,9 @@ pub struct CheckArgs {
     /// Rewrite the `--baseline` file without the findings that are fixed.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-    /// With `--diff-base`: report only the findings on changed lines.
-    #[arg(long, requires = "diff_base")]
+    /// With `--diff-base` or `--diff-file`: report only the findings on
+    /// changed lines.
+    #[arg(long, requires = "diff")]
     pub only_new: bool,
     /// Neither read nor write the result cache.
     #[arg(long)]
@@ -539,8 +540,14 @@ fn new_code_only(
         }
     }
     // `--diff-base` (with the coverage flags: it also sets patch coverage).
-    if let Some(base) = &args.coverage.diff_base {
-        crate::baseline::diff_base(run, base, args.only_new)?;
+    // `--diff-file` likewise, for CI systems that hand over a patch.
+    let diff = match (&args.coverage.diff_base, &args.coverage.diff_file) {
+        (Some(base), _) => Some(crate::baseline::Diff::Base(base)),
+        (None, Some(file)) => Some(crate::baseline::Diff::File(file)),
+        (None, None) => None,
+    };
+    if let Some(diff) = diff {
+        crate::baseline::diff_base(run, &diff, args.only_new)?;
     }
     Ok(())
 }

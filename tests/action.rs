@@ -62,6 +62,10 @@ fn action_check_on_the_demo() {
         out["findings"].parse::<usize>().unwrap(),
         errors + warnings + out["notes"].parse::<usize>().unwrap()
     );
+    // No baseline, no diff base: every finding is new.
+    assert_eq!(out["new-errors"], out["errors"]);
+    assert_eq!(out["new-warnings"], out["warnings"]);
+    assert_eq!(out["new-findings"], out["findings"]);
     let sarif_path = tmp.path().join("rustgate.sarif");
     assert_eq!(out["sarif-file"], sarif_path.to_string_lossy());
 

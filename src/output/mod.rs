@@ -83,6 +83,34 @@ pub fn counts_text(run: &Run) -> String {
     }
 }
 
+/// When only new findings gate (`--baseline`, `--diff-base`, `--diff-file`):
+/// `1 new finding gates the run; 3 on unchanged lines and 12 baselined do not`.
+pub fn new_counts_text(run: &Run) -> Option<String> {
+    if !run.new_code_only() {
+        return None;
+    }
+    let (e, w, n) = run.new_counts();
+    let new = e + w + n;
+    let unchanged = run.active().count() - new;
+    let baselined = run.baseline.as_ref().map_or(0, |b| b.accepted.len());
+    let mut text = format!(
+        "{new} new finding{} {} the run",
+        if new == 1 { "" } else { "s" },
+        if new == 1 { "gates" } else { "gate" }
+    );
+    let mut others = Vec::new();
+    if unchanged > 0 {
+        others.push(format!("{unchanged} on unchanged lines"));
+    }
+    if baselined > 0 {
+        others.push(format!("{baselined} baselined"));
+    }
+    if !others.is_empty() {
+        text.push_str(&format!("; {} do not", others.join(" and ")));
+    }
+    Some(text)
+}
+
 /// Active findings, in output order.
 pub fn active(run: &Run) -> Vec<&Diagnostic> {
     run.active().collect()
