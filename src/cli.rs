@@ -369,7 +369,7 @@ fn check(args: CheckArgs) -> ExitCode {
             Some(o) if !o.1.as_os_str().is_empty() => outputs.push(o),
             _ => {
                 eprintln!(
-                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary, cargo"
+                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary, cargo, gitlab, junit, rdjson"
                 );
                 return ExitCode::from(2);
             }

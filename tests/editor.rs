@@ -177,7 +177,7 @@ fn stdin_for_a_new_file() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(
         stdout(&o),
-        "src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n",
+        "src/new.rs:2:5: RG101 [error] unsafe block in business logic\n",
         "{}",
         stderr(&o)
     );

@@ -11,8 +11,11 @@ pub mod cargo;
 pub mod concise;
 pub mod coverage_table;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rdjson;
 pub mod sarif;
 pub mod summary;
 
@@ -33,6 +36,12 @@ pub enum Format {
     Summary,
     /// Cargo's JSON messages (`compiler-message`), for rust-analyzer's check command.
     Cargo,
+    /// GitLab Code Quality JSON (merge request widget).
+    Gitlab,
+    /// JUnit XML (Jenkins, Azure DevOps, CircleCI, GitLab test reports).
+    Junit,
+    /// reviewdog's Diagnostic Format, rdjson (`reviewdog -f=rdjson`).
+    Rdjson,
 }
 
 impl Format {
@@ -51,6 +60,9 @@ pub fn render(format: Format, run: &Run, w: &mut dyn Write, color: bool) -> io::
         Format::Github => github::render(run, w),
         Format::Summary => summary::render(run, w),
         Format::Cargo => cargo::render(run, w),
+        Format::Gitlab => gitlab::render(run, w),
+        Format::Junit => junit::render(run, w),
+        Format::Rdjson => rdjson::render(run, w),
     }
 }
 
@@ -121,8 +133,14 @@ pub fn active(run: &Run) -> Vec<&Diagnostic> {
 /// prefix from the repository to the workspace root (`""` or `"dir/"`) and the
 /// repository root. Outside Actions: `("", run.root)`.
 pub fn repo_root(run: &Run) -> (String, std::path::PathBuf) {
+    repo_root_from(run, "GITHUB_WORKSPACE")
+}
+
+/// [`repo_root`] with the repository in the environment variable `var`
+/// (GitLab: `CI_PROJECT_DIR`).
+pub fn repo_root_from(run: &Run, var: &str) -> (String, std::path::PathBuf) {
     let outside = || (String::new(), run.root.clone());
-    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE").filter(|v| !v.is_empty()) else {
+    let Some(ws) = std::env::var_os(var).filter(|v| !v.is_empty()) else {
         return outside();
     };
     let Ok(ws) = std::fs::canonicalize(ws) else {
