@@ -447,11 +447,10 @@ fn check(args: CheckArgs) -> ExitCode {
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut lock = stdout.lock();
     if let Err(e) = output::render(args.format, &run, &mut lock, color).and_then(|()| lock.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("rustgate: cannot write output: {e}");
-            return ExitCode::from(2);
-        }
+        eprintln!("rustgate: cannot write output: {e}");
+        return ExitCode::from(2);
     }
     for (format, path) in &outputs {
         let written = output::write_replacing(path, |w| output::render(*format, &run, w, false));

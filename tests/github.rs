@@ -302,7 +302,7 @@ fn validate_sarif() -> Option<PathBuf> {
 
 /// A legacy repository: twelve old RG101 findings (src/old0.rs .. old11.rs,
 /// line 2 each), committed on `main`, then a branch `feature`.
-fn legacy() -> tempfile::TempDir {
+pub(crate) fn legacy() -> tempfile::TempDir {
     let mut lib = String::new();
     for i in 0..12 {
         lib.push_str(&format!("mod old{i};\n"));
@@ -323,7 +323,7 @@ fn legacy() -> tempfile::TempDir {
 }
 
 /// The pull request: one new finding in src/new.rs (line 2).
-fn add_new_finding(d: &Path) {
+pub(crate) fn add_new_finding(d: &Path) {
     write(d, "src/new.rs", crate::common::UNSAFE_LIB.as_bytes());
     let lib = std::fs::read_to_string(d.join("src/lib.rs")).unwrap();
     write(d, "src/lib.rs", format!("{lib}mod new;\n").as_bytes());
