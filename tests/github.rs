@@ -424,6 +424,29 @@ fn pull_request_on_a_legacy_repository_annotates_its_own_line_first() {
     );
     assert_eq!(md.matches("| **new** unsafe block").count(), 1, "{md}");
     assert_eq!(md.matches("*(unchanged line)*").count(), 12, "{md}");
+    // JUnit: the new finding fails, the old ones are skipped.
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "junit",
+            "--diff-base",
+            "main",
+        ],
+    );
+    let xml = stdout(&o);
+    assert!(
+        xml.contains("<testsuites name=\"rustgate\" tests=\"13\" failures=\"1\""),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<skipped message=\"not gating: on a line the change does not touch\"/>")
+            .count(),
+        12,
+        "{xml}"
+    );
 }
 
 #[test]
