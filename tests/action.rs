@@ -343,6 +343,43 @@ fn install_downloads_the_release_and_verifies_its_checksum() {
         stdout(&Command::new(&exe).output().unwrap()),
         "fake rustgate 9.9.9\n"
     );
+    std::fs::remove_dir_all(&inst).unwrap();
+
+    // A major tag or a commit SHA: the version of the action's Cargo.toml.
+    let own = env!("CARGO_PKG_VERSION");
+    publish(&srv, own, None);
+    for r#ref in ["v0", "0123456789abcdef0123456789abcdef01234567"] {
+        let mut env = base("1");
+        env.retain(|(k, _)| *k != "GITHUB_ACTION_REF");
+        env.push(("GITHUB_ACTION_REF", r#ref.to_owned()));
+        let o = run(&env);
+        assert_eq!(code(&o), 0, "{ref}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&Command::new(&exe).output().unwrap()),
+            format!("fake rustgate {own}\n")
+        );
+        std::fs::remove_dir_all(&inst).unwrap();
+    }
+
+    // Each runner asks for its target's archive.
+    for (os, arch, target) in [
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl"),
+        ("macOS", "X64", "x86_64-apple-darwin"),
+        ("macOS", "ARM64", "aarch64-apple-darwin"),
+        ("Windows", "X64", "x86_64-pc-windows-msvc"),
+    ] {
+        let mut env = base("9.9.9");
+        env.retain(|(k, _)| *k != "RUNNER_OS" && *k != "RUNNER_ARCH");
+        env.push(("RUNNER_OS", os.to_owned()));
+        env.push(("RUNNER_ARCH", arch.to_owned()));
+        let o = run(&env);
+        assert_eq!(code(&o), 1);
+        assert!(
+            stderr(&o).contains(&format!("no release v9.9.9 for {target}")),
+            "{}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]
