@@ -3,7 +3,8 @@
 # tested outside GitHub (tests/action.rs runs them in a simulated environment).
 #
 #   action.sh key      cache key and install directory of the binary (step outputs)
-#   action.sh install  cargo install rustgate into that directory
+#   action.sh install  the release binary into that directory, else a build
+#                      (scripts/install.sh)
 #   action.sh check    one `rustgate check`: annotations on stdout, SARIF, job
 #                      summary, outputs; exits 1 when the gate fails, 2 on errors
 #
@@ -39,12 +40,8 @@ cmd_key() {
 }
 
 cmd_install() {
-  local dir=${RUSTGATE_INSTALL_DIR:?RUSTGATE_INSTALL_DIR is not set}
-  if [ -n "${INPUT_VERSION:-}" ]; then
-    cargo install --locked --root "$dir" rustgate --version "$INPUT_VERSION"
-  else
-    cargo install --locked --root "$dir" --path "$action_dir"
-  fi
+  : "${RUSTGATE_INSTALL_DIR:?RUSTGATE_INSTALL_DIR is not set}"
+  RUSTGATE_VERSION=${INPUT_VERSION:-} bash "$action_dir/scripts/install.sh"
 }
 
 # A field of the JSON output's summary: `"errors": 3,`.
@@ -115,6 +112,15 @@ cmd_check() {
   output warnings "${warnings:-0}"
   output notes "${notes:-0}"
   output findings "$((${errors:-0} + ${warnings:-0} + ${notes:-0}))"
+  # New findings: those that gate (not baselined, on a changed line).
+  local new_errors new_warnings new_notes
+  new_errors=$(json_field new_errors "$json")
+  new_warnings=$(json_field new_warnings "$json")
+  new_notes=$(json_field new_notes "$json")
+  output new-errors "${new_errors:-0}"
+  output new-warnings "${new_warnings:-0}"
+  output new-notes "${new_notes:-0}"
+  output new-findings "$((${new_errors:-0} + ${new_warnings:-0} + ${new_notes:-0}))"
   output sarif-file "$sarif"
   output gate "${gate:-fail}"
   if [ "$rc" -eq 1 ]; then

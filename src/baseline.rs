@@ -77,6 +77,16 @@ pub struct Entry {
     pub message: String,
 }
 
+/// A baseline applied to a run ([`crate::engine::Run::baseline`]).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The findings the baseline accepted: not reported and never gating,
+    /// kept for SARIF (`baselineState: unchanged`) and the counts.
+    pub accepted: Vec<rustgate_rules::Diagnostic>,
+    /// Entries no finding matched any more (SARIF `baselineState: absent`).
+    pub fixed: Vec<Entry>,
+}
+
 /// What applying a baseline did to a run.
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -147,7 +157,8 @@ impl Baseline {
             .map_err(|e| BaselineError::Write(path.to_owned(), e))
     }
 
-    /// Removes the findings of `run` that the baseline has.
+    /// Moves the findings of `run` that the baseline has to
+    /// [`Run::baseline`], with the entries that are fixed.
     pub fn apply(&self, run: &mut Run) -> Applied {
         let prints = fingerprint::compute(&run.root, &run.diagnostics);
         // (rule, fingerprint) -> indices of unused entries.
@@ -191,15 +202,26 @@ impl Baseline {
                 });
             }
         }
-        let fixed = self
+        let fixed: Vec<Entry> = self
             .findings
             .iter()
             .zip(&used)
             .filter(|(_, u)| !**u)
             .map(|(e, _)| e.clone())
             .collect();
-        let mut keep = matched_entry.iter().map(Option::is_none);
-        run.diagnostics.retain(|_| keep.next().unwrap_or(true));
+        let diagnostics = std::mem::take(&mut run.diagnostics);
+        let mut accepted = Vec::new();
+        for (d, e) in diagnostics.into_iter().zip(&matched_entry) {
+            if e.is_some() {
+                accepted.push(d);
+            } else {
+                run.diagnostics.push(d);
+            }
+        }
+        run.baseline = Some(Outcome {
+            accepted,
+            fixed: fixed.clone(),
+        });
         Applied {
             matched: updated.len(),
             fixed,
@@ -211,11 +233,23 @@ impl Baseline {
     }
 }
 
-/// `--diff-base REF`: the lines changed since `git merge-base REF HEAD`
-/// (working tree included) become the run's gate lines.
-pub fn diff_base(run: &mut Run, base: &str, only_new: bool) -> Result<(), BaselineError> {
-    let changes =
-        crate::coverage::diff::git_changes(&run.root, base).map_err(BaselineError::DiffBase)?;
+/// `--diff-base REF` or `--diff-file PATH`: the lines changed since `git
+/// merge-base REF HEAD` (working tree and untracked files included), or
+/// those the diff adds, become the run's gate lines. `only_new` drops the
+/// findings that do not gate.
+pub fn diff_base(run: &mut Run, base: &Diff, only_new: bool) -> Result<(), BaselineError> {
+    let changes = match base {
+        Diff::Base(base) => crate::coverage::diff::git_changes(&run.root, base),
+        Diff::File(path) => std::fs::read(path)
+            .map_err(|source| crate::coverage::CoverageError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+            .and_then(|bytes| {
+                crate::coverage::diff::parse_unified(path, &String::from_utf8_lossy(&bytes))
+            }),
+    }
+    .map_err(BaselineError::DiffBase)?;
     run.gate_lines = Some(changes);
     if only_new {
         let keep: Vec<bool> = run.diagnostics.iter().map(|d| run.gates(d)).collect();
@@ -223,4 +257,10 @@ pub fn diff_base(run: &mut Run, base: &str, only_new: bool) -> Result<(), Baseli
         run.diagnostics.retain(|_| keep.next().unwrap_or(true));
     }
     Ok(())
+}
+
+/// Where the change comes from.
+pub enum Diff<'a> {
+    Base(&'a str),
+    File(&'a Path),
 }

@@ -115,8 +115,9 @@ pub struct CheckArgs {
     /// Rewrite the `--baseline` file without the findings that are fixed.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
-    /// With `--diff-base`: report only the findings on changed lines.
-    #[arg(long, requires = "diff_base")]
+    /// With `--diff-base` or `--diff-file`: report only the findings on
+    /// changed lines.
+    #[arg(long, requires = "diff")]
     pub only_new: bool,
     /// Neither read nor write the result cache.
     #[arg(long)]
@@ -507,7 +508,7 @@ fn check(args: CheckArgs) -> ExitCode {
             Some(o) if !o.1.as_os_str().is_empty() => outputs.push(o),
             _ => {
                 eprintln!(
-                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary, cargo"
+                    "rustgate: invalid --output `{spec}`: expected FORMAT=PATH with FORMAT one of human, concise, json, sarif, github, summary, cargo, gitlab, junit, rdjson"
                 );
                 return ExitCode::from(2);
             }
@@ -611,11 +612,10 @@ fn check(args: CheckArgs) -> ExitCode {
         );
     let mut lock = stdout.lock();
     if let Err(e) = output::render(args.format, &run, &mut lock, color).and_then(|()| lock.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("rustgate: cannot write output: {e}");
-            return ExitCode::from(2);
-        }
+        eprintln!("rustgate: cannot write output: {e}");
+        return ExitCode::from(2);
     }
     for (format, path) in &outputs {
         let written = output::write_replacing(path, |w| output::render(*format, &run, w, false));
@@ -704,8 +704,14 @@ fn new_code_only(
         }
     }
     // `--diff-base` (with the coverage flags: it also sets patch coverage).
-    if let Some(base) = &args.coverage.diff_base {
-        crate::baseline::diff_base(run, base, args.only_new)?;
+    // `--diff-file` likewise, for CI systems that hand over a patch.
+    let diff = match (&args.coverage.diff_base, &args.coverage.diff_file) {
+        (Some(base), _) => Some(crate::baseline::Diff::Base(base)),
+        (None, Some(file)) => Some(crate::baseline::Diff::File(file)),
+        (None, None) => None,
+    };
+    if let Some(diff) = diff {
+        crate::baseline::diff_base(run, &diff, args.only_new)?;
     }
     Ok(())
 }

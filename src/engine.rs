@@ -139,6 +139,8 @@ pub struct Run {
     pub gate_lines: Option<crate::coverage::diff::Changes>,
     /// The coverage figures, when coverage was gated.
     pub coverage: Option<CoverageSummary>,
+    /// `--baseline`: what the baseline accepted and what of it is fixed.
+    pub baseline: Option<crate::baseline::Outcome>,
 }
 
 impl Run {
@@ -153,7 +155,29 @@ impl Run {
             .any(|d| d.severity >= self.config.fail_on && self.gates(d))
     }
 
-    /// Whether `d` may fail the gate: always, unless `--diff-base` limits the
+    /// Whether only some findings gate the run (`--baseline`, `--diff-base`):
+    /// then outputs mark the new ones and count them apart.
+    pub fn new_code_only(&self) -> bool {
+        self.baseline.is_some() || self.gate_lines.is_some()
+    }
+
+    /// Active findings that gate the run (new ones): by severity, (errors,
+    /// warnings, notes).
+    pub fn new_counts(&self) -> (usize, usize, usize) {
+        let count = |s: rustgate_rules::Severity| {
+            self.active()
+                .filter(|d| d.severity == s && self.gates(d))
+                .count()
+        };
+        (
+            count(rustgate_rules::Severity::Error),
+            count(rustgate_rules::Severity::Warning),
+            count(rustgate_rules::Severity::Note),
+        )
+    }
+
+    /// Whether `d` may fail the gate (is new): a finding of the run is not in
+    /// the baseline (those were moved to [`Run::baseline`]); always, unless `--diff-base` limits the
     /// gate to changed lines and neither its lines nor its flow touch one.
     pub fn gates(&self, d: &Diagnostic) -> bool {
         // A file rustgate could not read or place hides whatever it holds,
@@ -543,6 +567,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
         files: file_entries,
         gate_lines: None,
         coverage: coverage_summary,
+        baseline: None,
     })
 }
 

@@ -53,6 +53,16 @@ pub fn compute(root: &Path, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
         .collect()
 }
 
+/// The `located` fingerprint of a content fingerprint at `path` (for a
+/// baseline entry, which stores `content`): `None` if `content` is not one.
+pub fn located(path: &str, content: &str) -> Option<String> {
+    let content = u64::from_str_radix(content, 16).ok()?;
+    Some(format!(
+        "{:016x}",
+        Fnv::new().str(path).u64(content).finish()
+    ))
+}
+
 fn content_hash(d: &Diagnostic, lines: Option<&[String]>) -> u64 {
     let span = d.primary.span;
     let line = lines.and_then(|l| l.get(span.start.line.checked_sub(1)? as usize));

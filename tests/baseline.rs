@@ -85,7 +85,7 @@ fn baseline_survives_moves_and_shifts_and_reports_new_and_fixed() {
     assert_eq!(c, 1);
     assert_eq!(
         out,
-        "src/new.rs:2:5: RG101 [error] unsafe block in business logic\n"
+        "src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n"
     );
 
     // Fix one baselined finding.
@@ -165,7 +165,7 @@ fn diff_base_gates_only_changed_lines() {
     assert_eq!(c, 1);
     assert_eq!(
         out,
-        "src/b.rs:5:5: RG101 [error] unsafe block in business logic\n"
+        "src/b.rs:5:5: RG101 [error] [new] unsafe block in business logic\n"
     );
 
     let o = rustgate(d, &["check", "--diff-base", "no-such-ref"]);

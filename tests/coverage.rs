@@ -378,8 +378,8 @@ fn sample_repo() -> tempfile::TempDir {
     dir
 }
 
-const PATCH_FINDINGS: &str = "src/lib.rs:23:1: RGC03 [error] patch coverage is 12.50% (1 of 8 changed executable lines), below the minimum of 50%\n\
-     src/lib.rs:23:1: RGC04 [note] 7 changed lines are not covered by any test\n";
+const PATCH_FINDINGS: &str = "src/lib.rs:23:1: RGC03 [error] [new] patch coverage is 12.50% (1 of 8 changed executable lines), below the minimum of 50%\n\
+     src/lib.rs:23:1: RGC04 [note] [new] 7 changed lines are not covered by any test\n";
 
 #[test]
 fn patch_coverage_against_a_git_base() {

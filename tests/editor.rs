@@ -219,7 +219,7 @@ fn pre_commit_hook_gates_only_new_findings() {
         assert_eq!(code(&o), 1);
         assert_eq!(
             stdout(&o),
-            "src/new.rs:2:5: RG101 [error] unsafe block in business logic\n"
+            "src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n"
         );
     }
 }

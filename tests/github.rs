@@ -299,3 +299,337 @@ fn validate_sarif() -> Option<PathBuf> {
     }
     None
 }
+
+/// A legacy repository: twelve old RG101 findings (src/old0.rs .. old11.rs,
+/// line 2 each), committed on `main`, then a branch `feature`.
+pub(crate) fn legacy() -> tempfile::TempDir {
+    let mut lib = String::new();
+    for i in 0..12 {
+        lib.push_str(&format!("mod old{i};\n"));
+    }
+    let dir = crate_with_lib(&lib);
+    for i in 0..12 {
+        write(
+            dir.path(),
+            &format!("src/old{i}.rs"),
+            format!("pub fn f{i}(p: *const u8) -> u8 {{\n    unsafe {{ *p.add({i}) }}\n}}\n")
+                .as_bytes(),
+        );
+    }
+    crate::common::git(dir.path(), &["init", "-q", "-b", "main"]);
+    crate::common::git_commit_all(dir.path(), "legacy");
+    crate::common::git(dir.path(), &["checkout", "-q", "-b", "feature"]);
+    dir
+}
+
+/// The pull request: one new finding in src/new.rs (line 2).
+pub(crate) fn add_new_finding(d: &Path) {
+    write(d, "src/new.rs", crate::common::UNSAFE_LIB.as_bytes());
+    let lib = std::fs::read_to_string(d.join("src/lib.rs")).unwrap();
+    write(d, "src/lib.rs", format!("{lib}mod new;\n").as_bytes());
+}
+
+#[test]
+fn pull_request_on_a_legacy_repository_annotates_its_own_line_first() {
+    let dir = legacy();
+    let d = dir.path();
+    add_new_finding(d);
+    crate::common::git_commit_all(d, "new");
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "github",
+            "--diff-base",
+            "main",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 11, "{out}");
+    assert!(
+        lines[0].starts_with("::error file=src/new.rs,line=2,")
+            && lines[0].contains("title=RG101 unsafe-in-business-logic::"),
+        "{out}"
+    );
+    // Nine old findings as notices that say they do not gate, then the rest
+    // counted: ten notices, GitHub's cap.
+    for l in &lines[1..10] {
+        assert!(
+            l.starts_with("::notice file=src/old") && l.contains("(error%2C not gating)"),
+            "{l}"
+        );
+    }
+    assert_eq!(
+        lines[10],
+        "::notice title=rustgate::3 more findings are not annotated here (GitHub shows 10 per kind): see the job summary and code scanning"
+    );
+
+    // The other formats mark the new finding and count it apart.
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            "--diff-base",
+            "main",
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 13, "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains(" [error] [unchanged] "))
+            .count(),
+        12,
+        "{out}"
+    );
+    assert!(
+        out.contains("src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n"),
+        "{out}"
+    );
+    let o = rustgate(d, &["check", "--no-cache", "--diff-base", "main"]);
+    let out = stdout(&o);
+    assert_eq!(out.matches("[new]").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("not gating: no line of it changed since the diff base")
+            .count(),
+        12,
+        "{out}"
+    );
+    assert!(
+        out.contains("\n1 new finding gates the run; 12 on unchanged lines do not\n"),
+        "{out}"
+    );
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "summary",
+            "--diff-base",
+            "main",
+        ],
+    );
+    let md = stdout(&o);
+    assert!(
+        md.contains("**1 new finding gates the run; 12 on unchanged lines do not.**"),
+        "{md}"
+    );
+    assert_eq!(md.matches("| **new** unsafe block").count(), 1, "{md}");
+    assert_eq!(md.matches("*(unchanged line)*").count(), 12, "{md}");
+    // JUnit: the new finding fails, the old ones are skipped.
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "junit",
+            "--diff-base",
+            "main",
+        ],
+    );
+    let xml = stdout(&o);
+    assert!(
+        xml.contains("<testsuites name=\"rustgate\" tests=\"13\" failures=\"1\""),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<skipped message=\"not gating: on a line the change does not touch\"/>")
+            .count(),
+        12,
+        "{xml}"
+    );
+}
+
+#[test]
+fn baseline_states_in_sarif_and_json() {
+    let dir = legacy();
+    let d = dir.path();
+    let o = rustgate(d, &["baseline"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    crate::common::git_commit_all(d, "baseline");
+    // Fix old0, add a new finding.
+    write(d, "src/old0.rs", b"pub fn f0() -> u8 {\n    0\n}\n");
+    add_new_finding(d);
+    let base = ["--baseline", "rustgate-baseline.json"];
+
+    let v = sarif(d, &base);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 13, "11 unchanged, 1 new, 1 absent");
+    let state =
+        |s: &str| -> Vec<&Value> { results.iter().filter(|r| r["baselineState"] == s).collect() };
+    assert!(results.iter().all(|r| r["baselineState"].is_string()));
+    let new = state("new");
+    assert_eq!(new.len(), 1);
+    assert_eq!(
+        new[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/new.rs"
+    );
+    assert_eq!(state("unchanged").len(), 11);
+    let absent = state("absent");
+    assert_eq!(absent.len(), 1);
+    assert_eq!(absent[0]["kind"], "pass");
+    assert_eq!(absent[0]["ruleId"], "RG101");
+    assert_eq!(
+        absent[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "src/old0.rs"
+    );
+    assert_eq!(
+        absent[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    // A baselined finding keeps the fingerprint it has without a baseline.
+    let plain = sarif(d, &[]);
+    let mut with: Vec<String> = fingerprints(&v);
+    with.retain(|f| fingerprints(&plain).contains(f));
+    assert_eq!(
+        with.len(),
+        12,
+        "every present finding keeps its fingerprint"
+    );
+
+    let mut args = vec!["check", "--no-cache", "--format", "json"];
+    args.extend(base);
+    let o = rustgate(d, &args);
+    assert_eq!(code(&o), 1);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &j["summary"];
+    assert_eq!(
+        (
+            &s["errors"],
+            &s["new_errors"],
+            &s["new_warnings"],
+            &s["new_notes"]
+        ),
+        (&1.into(), &1.into(), &0.into(), &0.into())
+    );
+    assert_eq!(
+        (&s["baselined"], &s["baseline_fixed"]),
+        (&11.into(), &1.into())
+    );
+    assert_eq!(j["diagnostics"].as_array().unwrap().len(), 1);
+    assert_eq!(j["diagnostics"][0]["new"], true);
+
+    let mut args = vec!["check", "--no-cache"];
+    args.extend(base);
+    let out = stdout(&rustgate(d, &args));
+    assert!(
+        out.contains("[new] unsafe block")
+            && out.contains("\n1 new finding gates the run; 11 baselined do not\n"),
+        "{out}"
+    );
+
+    // Without a baseline or a diff base, every finding is new.
+    let results = plain["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["baselineState"] == "new"));
+
+    if let Some(tool) = validate_sarif() {
+        let path = d.join("baselined.sarif");
+        std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+        let o = Command::new(&tool).arg(&path).output().unwrap();
+        if code(&o) != 2 {
+            assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+            assert!(
+                stdout(&o).contains(": 0 errors, 0 warnings"),
+                "{}",
+                stdout(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn diff_base_counts_untracked_files_and_diff_file_gates_findings() {
+    let dir = legacy();
+    let d = dir.path();
+    // Uncommitted and untracked: new.rs is a change.
+    add_new_finding(d);
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            "--diff-base",
+            "main",
+            "--only-new",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n"
+    );
+    // The same change handed over as a patch.
+    let patch = "--- /dev/null\n+++ b/src/new.rs\n@@ -0,0 +1,3 @@\n+pub fn f(p: *const u8) -> u8 {\n+    unsafe { *p }\n+}\n";
+    write(d, "pr.diff", patch.as_bytes());
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            "--diff-file",
+            "pr.diff",
+            "--only-new",
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "src/new.rs:2:5: RG101 [error] [new] unsafe block in business logic\n"
+    );
+    // A patch that touches none of them: nothing gates.
+    write(
+        d,
+        "pr.diff",
+        b"--- a/README\n+++ b/README\n@@ -0,0 +1 @@\n+hello\n",
+    );
+    let o = rustgate(
+        d,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            "--diff-file",
+            "pr.diff",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 13);
+}
+
+#[test]
+fn shallow_clone_without_the_base_says_fetch_depth_0() {
+    let dir = legacy();
+    let d = dir.path();
+    add_new_finding(d);
+    crate::common::git_commit_all(d, "new");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", d.display());
+    crate::common::git(
+        clone.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "c",
+        ],
+    );
+    let c = clone.path().join("c");
+    let o = rustgate(&c, &["check", "--no-cache", "--diff-base", "origin/main"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("unknown git base `origin/main`") && err.contains("fetch-depth: 0"),
+        "{err}"
+    );
+}

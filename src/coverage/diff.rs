@@ -158,12 +158,24 @@ fn parse_hunk_header(line: &str) -> Option<(u32, u32, u32)> {
 /// The changes of the working tree against the merge base of `HEAD` and
 /// `base`, for the files under `workspace_root` (paths relative to it).
 pub fn git_changes(workspace_root: &Path, base: &str) -> Result<Changes, CoverageError> {
+    // A shallow clone (CI checkouts default to one commit) often lacks the
+    // base or the merge base: say how to fetch the history.
+    let shallow = || {
+        let hint = git(workspace_root, &["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|o| o.trim() == "true");
+        if hint {
+            "; this is a shallow clone: fetch the history (actions/checkout with `fetch-depth: 0`, or `git fetch --unshallow`)"
+        } else {
+            ""
+        }
+    };
     let merge_base = git(workspace_root, &["merge-base", base, "HEAD"])
-        .map_err(|e| CoverageError::Git(format!("unknown git base `{base}`: {e}")))?;
+        .map_err(|e| CoverageError::Git(format!("unknown git base `{base}`: {e}{}", shallow())))?;
     let merge_base = merge_base.trim();
     if merge_base.is_empty() {
         return Err(CoverageError::Git(format!(
-            "unknown git base `{base}`: no merge base with HEAD"
+            "unknown git base `{base}`: no merge base with HEAD{}",
+            shallow()
         )));
     }
     let diff = git(
@@ -181,7 +193,35 @@ pub fn git_changes(workspace_root: &Path, base: &str) -> Result<Changes, Coverag
         ],
     )
     .map_err(|e| CoverageError::Git(format!("cannot diff against `{base}` ({merge_base}): {e}")))?;
-    parse_unified(Path::new(&format!("git diff {merge_base}")), &diff)
+    let mut changes = parse_unified(Path::new(&format!("git diff {merge_base}")), &diff)?;
+    // Files git does not track yet are new in the working tree: every line
+    // of each changed (Rust sources and manifests: nothing else has findings
+    // or coverage).
+    let untracked = git(
+        workspace_root,
+        &[
+            "ls-files",
+            "-z",
+            "--others",
+            "--exclude-standard",
+            "--",
+            ".",
+        ],
+    )
+    .map_err(|e| CoverageError::Git(format!("cannot list untracked files: {e}")))?;
+    let checked = |p: &&str| p.ends_with(".rs") || p.ends_with("Cargo.toml");
+    for path in untracked.split('\0').filter(checked) {
+        let Ok(text) = std::fs::read(workspace_root.join(path)) else {
+            continue;
+        };
+        let lines = memchr::memchr_iter(b'\n', &text).count()
+            + usize::from(!text.is_empty() && !text.ends_with(b"\n"));
+        let lines = u32::try_from(lines).unwrap_or(u32::MAX);
+        if lines > 0 {
+            changes.insert(path.to_owned(), (1..=lines).collect());
+        }
+    }
+    Ok(changes)
 }
 
 /// Runs git, the one program rustgate starts, so that nothing the checked

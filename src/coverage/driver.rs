@@ -28,12 +28,13 @@ pub struct CoverageArgs {
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub min_patch_coverage: Option<f64>,
     /// Only findings on lines changed since `git merge-base REF HEAD` (working
-    /// tree included) gate the run (all are reported unless `--only-new`);
-    /// with a report, also patch coverage of those changes.
-    #[arg(long, value_name = "REF", conflicts_with = "diff_file")]
+    /// tree and untracked files included) gate the run (all are reported
+    /// unless `--only-new`); with a report, also patch coverage of those changes.
+    #[arg(long, value_name = "REF", conflicts_with = "diff_file", group = "diff")]
     pub diff_base: Option<String>,
-    /// Patch coverage of the changes in this unified diff.
-    #[arg(long, value_name = "PATH")]
+    /// Like `--diff-base`, with the change given as this unified diff (for
+    /// CI systems that hand over a patch): findings on its added lines gate.
+    #[arg(long, value_name = "PATH", group = "diff")]
     pub diff_file: Option<PathBuf>,
 }
 
@@ -88,8 +89,7 @@ impl CoverageOverrides {
             (self.min_line_coverage.is_some(), "--min-line-coverage"),
             (self.min_file_coverage.is_some(), "--min-file-coverage"),
             (self.min_patch_coverage.is_some(), "--min-patch-coverage"),
-            // `--diff-base` alone limits the gate to changed lines.
-            (self.diff_file.is_some(), "--diff-file"),
+            // `--diff-base` or `--diff-file` alone limits the gate to changed lines.
         ]
         .into_iter()
         .find_map(|(set, flag)| set.then_some(flag))

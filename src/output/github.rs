@@ -9,39 +9,61 @@ use crate::engine::Run;
 /// GitHub shows at most this many annotations of each kind per step.
 pub const MAX_PER_KIND: usize = 10;
 
-/// The most severe findings as annotations (at most [`MAX_PER_KIND`] errors,
-/// warnings and notices), then a notice counting the rest.
+/// The findings that gate the run first, most severe first, as errors,
+/// warnings and notices (at most [`MAX_PER_KIND`] of each kind); then, when
+/// only new findings gate (`--baseline`, `--diff-base`), the others as
+/// notices in the notices left; then a notice counting the rest.
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
     let (prefix, _) = super::repo_root(run);
     let total = run.active().count();
     let mut shown = 0;
+    // Keep one notice for the closing line.
+    let mut notices_left = MAX_PER_KIND - 1;
     for severity in Severity::ALL {
-        // Keep one notice for the closing line.
+        let gating = run
+            .active()
+            .filter(|d| d.severity == severity && run.gates(d));
         let cap = match severity {
-            Severity::Note => MAX_PER_KIND - 1,
+            Severity::Note => notices_left,
             _ => MAX_PER_KIND,
         };
-        for d in run.active().filter(|d| d.severity == severity).take(cap) {
-            annotation(d, &prefix, w)?;
+        for d in gating.take(cap) {
+            annotation(d, &prefix, true, w)?;
             shown += 1;
+            if severity == Severity::Note {
+                notices_left -= 1;
+            }
+        }
+    }
+    for severity in Severity::ALL {
+        let others = run
+            .active()
+            .filter(|d| d.severity == severity && !run.gates(d));
+        for d in others.take(notices_left) {
+            annotation(d, &prefix, false, w)?;
+            shown += 1;
+            notices_left -= 1;
         }
     }
     if shown < total {
+        let rest = total - shown;
         writeln!(
             w,
             "::notice title=rustgate::{}",
             escape_data(&format!(
-                "{} more finding{} not annotated here (GitHub shows {MAX_PER_KIND} per kind): see the job summary and code scanning",
-                total - shown,
-                if total - shown == 1 { " is" } else { "s are" }
+                "{rest} more finding{} not annotated here (GitHub shows {MAX_PER_KIND} per kind): see the job summary and code scanning",
+                if rest == 1 { " is" } else { "s are" }
             ))
         )?;
     }
     Ok(())
 }
 
-fn annotation(d: &Diagnostic, prefix: &str, w: &mut dyn Write) -> io::Result<()> {
+/// One annotation: its severity's kind when it gates, else a notice that
+/// says it does not.
+fn annotation(d: &Diagnostic, prefix: &str, gates: bool, w: &mut dyn Write) -> io::Result<()> {
     let command = match d.severity {
+        _ if !gates => "notice",
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Note => "notice",
@@ -51,6 +73,10 @@ fn annotation(d: &Diagnostic, prefix: &str, w: &mut dyn Write) -> io::Result<()>
     if let Some(help) = &d.help {
         message.push_str("\nhelp: ");
         message.push_str(help);
+    }
+    let mut title = format!("{} {}", d.rule.code, d.rule.name);
+    if !gates {
+        title.push_str(&format!(" ({}, not gating)", d.severity));
     }
     // A finding about whole lines (coverage) has no end column: the internal
     // "whole line" column never reaches the annotation.
@@ -71,7 +97,7 @@ fn annotation(d: &Diagnostic, prefix: &str, w: &mut dyn Write) -> io::Result<()>
         s.start.line,
         s.start.column,
         s.end.line.max(s.start.line),
-        escape_property(&format!("{} {}", d.rule.code, d.rule.name)),
+        escape_property(&title),
         escape_data(&message)
     )
 }

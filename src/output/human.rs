@@ -44,6 +44,9 @@ pub fn render(run: &Run, w: &mut dyn Write, color: bool) -> io::Result<()> {
         plural(run.files_checked),
         run.elapsed.as_secs_f64()
     )?;
+    if let Some(new) = super::new_counts_text(run) {
+        writeln!(w, "{new}")?;
+    }
     if let Some(coverage) = &run.coverage {
         super::coverage_table::render(coverage, w)?;
     }
@@ -118,9 +121,19 @@ fn snippets(run: &Run, w: &mut dyn termcolor::WriteColor) -> io::Result<()> {
         if d.rule.code.starts_with("RG") {
             notes.push(format!("see `rustgate rule {}`", d.rule.code));
         }
+        // Only new findings gate: the new ones say so in their message,
+        // the others in a note.
+        let mut message = escape_controls(&d.message, true).into_owned();
+        if run.new_code_only() {
+            if run.gates(d) {
+                message.insert_str(0, "[new] ");
+            } else {
+                notes.push("not gating: no line of it changed since the diff base".to_owned());
+            }
+        }
         let snippet = Snippet::new(severity)
             .with_code(d.rule.code)
-            .with_message(escape_controls(&d.message, true))
+            .with_message(message)
             .with_labels(labels)
             .with_notes(notes);
         if term::emit(&mut *w, &config, &excerpts, &snippet).is_err() {

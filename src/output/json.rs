@@ -31,6 +31,11 @@ fn label(l: &Label) -> Value {
 
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
     let (errors, warnings, notes) = super::counts(run);
+    let (new_errors, new_warnings, new_notes) = run.new_counts();
+    let (baselined, baseline_fixed) = run
+        .baseline
+        .as_ref()
+        .map_or((0, 0), |b| (b.accepted.len(), b.fixed.len()));
     let diagnostics: Vec<Value> = run
         .active()
         .map(|d| {
@@ -43,6 +48,7 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
                 "labels": d.labels.iter().map(label).collect::<Vec<_>>(),
                 "flow": d.flow.iter().map(label).collect::<Vec<_>>(),
                 "help": d.help,
+                "new": run.gates(d),
             });
             if let (Value::Object(target), Value::Object(src)) = (&mut v, obj) {
                 target.extend(src);
@@ -59,6 +65,11 @@ pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
             "errors": errors,
             "warnings": warnings,
             "notes": notes,
+            "new_errors": new_errors,
+            "new_warnings": new_warnings,
+            "new_notes": new_notes,
+            "baselined": baselined,
+            "baseline_fixed": baseline_fixed,
             "suppressed": run.diagnostics.len() - run.active().count(),
             "fail_on": run.config.fail_on,
             "gate": if run.gate_failed() { "fail" } else { "pass" },

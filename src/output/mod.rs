@@ -11,8 +11,11 @@ pub mod cargo;
 pub mod concise;
 pub mod coverage_table;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rdjson;
 pub mod sarif;
 pub mod summary;
 
@@ -33,6 +36,12 @@ pub enum Format {
     Summary,
     /// Cargo's JSON messages (`compiler-message`), for rust-analyzer's check command.
     Cargo,
+    /// GitLab Code Quality JSON (merge request widget).
+    Gitlab,
+    /// JUnit XML (Jenkins, Azure DevOps, CircleCI, GitLab test reports).
+    Junit,
+    /// reviewdog's Diagnostic Format, rdjson (`reviewdog -f=rdjson`).
+    Rdjson,
 }
 
 impl Format {
@@ -51,6 +60,9 @@ pub fn render(format: Format, run: &Run, w: &mut dyn Write, color: bool) -> io::
         Format::Github => github::render(run, w),
         Format::Summary => summary::render(run, w),
         Format::Cargo => cargo::render(run, w),
+        Format::Gitlab => gitlab::render(run, w),
+        Format::Junit => junit::render(run, w),
+        Format::Rdjson => rdjson::render(run, w),
     }
 }
 
@@ -83,6 +95,34 @@ pub fn counts_text(run: &Run) -> String {
     }
 }
 
+/// When only new findings gate (`--baseline`, `--diff-base`, `--diff-file`):
+/// `1 new finding gates the run; 3 on unchanged lines and 12 baselined do not`.
+pub fn new_counts_text(run: &Run) -> Option<String> {
+    if !run.new_code_only() {
+        return None;
+    }
+    let (e, w, n) = run.new_counts();
+    let new = e + w + n;
+    let unchanged = run.active().count() - new;
+    let baselined = run.baseline.as_ref().map_or(0, |b| b.accepted.len());
+    let mut text = format!(
+        "{new} new finding{} {} the run",
+        if new == 1 { "" } else { "s" },
+        if new == 1 { "gates" } else { "gate" }
+    );
+    let mut others = Vec::new();
+    if unchanged > 0 {
+        others.push(format!("{unchanged} on unchanged lines"));
+    }
+    if baselined > 0 {
+        others.push(format!("{baselined} baselined"));
+    }
+    if !others.is_empty() {
+        text.push_str(&format!("; {} do not", others.join(" and ")));
+    }
+    Some(text)
+}
+
 /// Active findings, in output order.
 pub fn active(run: &Run) -> Vec<&Diagnostic> {
     run.active().collect()
@@ -93,8 +133,14 @@ pub fn active(run: &Run) -> Vec<&Diagnostic> {
 /// prefix from the repository to the workspace root (`""` or `"dir/"`) and the
 /// repository root. Outside Actions: `("", run.root)`.
 pub fn repo_root(run: &Run) -> (String, std::path::PathBuf) {
+    repo_root_from(run, "GITHUB_WORKSPACE")
+}
+
+/// [`repo_root`] with the repository in the environment variable `var`
+/// (GitLab: `CI_PROJECT_DIR`).
+pub fn repo_root_from(run: &Run, var: &str) -> (String, std::path::PathBuf) {
     let outside = || (String::new(), run.root.clone());
-    let Some(ws) = std::env::var_os("GITHUB_WORKSPACE").filter(|v| !v.is_empty()) else {
+    let Some(ws) = std::env::var_os(var).filter(|v| !v.is_empty()) else {
         return outside();
     };
     let Ok(ws) = std::fs::canonicalize(ws) else {

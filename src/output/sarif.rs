@@ -103,7 +103,13 @@ pub const MAX_GZIPPED_BYTES: usize = 10 * 1000 * 1000;
 /// The default `automationDetails.id`: the category `rustgate`.
 pub const DEFAULT_CATEGORY: &str = "rustgate/";
 
-fn result(d: &Diagnostic, rules: &[&RuleMeta], fingerprint: &str, prefix: &str) -> Value {
+fn result(
+    d: &Diagnostic,
+    rules: &[&RuleMeta],
+    fingerprint: &str,
+    prefix: &str,
+    state: &str,
+) -> Value {
     let loc = |l: &Location| physical_location_in(l, prefix);
     let mut result = json!({
         "ruleId": d.rule.code,
@@ -115,6 +121,7 @@ fn result(d: &Diagnostic, rules: &[&RuleMeta], fingerprint: &str, prefix: &str) 
         } },
         "locations": [loc(&d.primary)],
         "partialFingerprints": { "rustgate/v1": fingerprint },
+        "baselineState": state,
     });
     if !d.labels.is_empty() {
         result["relatedLocations"] = d
@@ -185,19 +192,45 @@ pub fn render_with_limits(
 ) -> io::Result<()> {
     let rules = registry::all();
     let (prefix, _) = super::repo_root(run);
-    let prints = fingerprint::compute(&run.root, &run.diagnostics);
-    let mut keep = keep_most_severe(&run.diagnostics, max_results);
+    // The findings the baseline accepted are results too (`unchanged`), in
+    // their place, so that their fingerprints are those of a run without it.
+    let mut all: Vec<(&Diagnostic, bool)> = run.diagnostics.iter().map(|d| (d, false)).collect();
+    if let Some(b) = &run.baseline {
+        all.extend(b.accepted.iter().map(|d| (d, true)));
+        all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
+    }
+    let diagnostics: Vec<Diagnostic> = all.iter().map(|(d, _)| (*d).clone()).collect();
+    let state = |i: usize| {
+        let (d, accepted) = all[i];
+        if !accepted && run.gates(d) {
+            "new"
+        } else {
+            "unchanged"
+        }
+    };
+    let prints = fingerprint::compute(&run.root, &diagnostics);
+    let absent = absent_results(run, &rules, &prefix);
+    let mut keep = keep_most_severe(&diagnostics, max_results);
     loop {
-        let results: Vec<Value> = keep
+        let mut results: Vec<Value> = keep
             .iter()
-            .map(|&i| result(&run.diagnostics[i], &rules, &prints[i].located, &prefix))
+            .map(|&i| {
+                result(
+                    &diagnostics[i],
+                    &rules,
+                    &prints[i].located,
+                    &prefix,
+                    state(i),
+                )
+            })
             .collect();
+        results.extend(absent.iter().cloned());
         let doc = document(
             run,
             &rules,
             &prefix,
             results,
-            run.diagnostics.len() - keep.len(),
+            diagnostics.len() - keep.len(),
         );
         let mut text = serde_json::to_vec_pretty(&doc)?;
         text.push(b'\n');
@@ -206,8 +239,48 @@ pub fn render_with_limits(
         }
         // Too big: drop the least severe quarter of what is left and retry.
         let n = keep.len() - keep.len().div_ceil(4);
-        keep = keep_most_severe(&run.diagnostics, n);
+        keep = keep_most_severe(&diagnostics, n);
     }
+}
+
+/// The baseline's entries that no finding matched any more: results with
+/// `baselineState: absent`, of kind `pass` (nothing is wrong there now), at
+/// the place the baseline recorded.
+fn absent_results(run: &Run, rules: &[&RuleMeta], prefix: &str) -> Vec<Value> {
+    let Some(b) = &run.baseline else {
+        return Vec::new();
+    };
+    b.fixed
+        .iter()
+        .map(|e| {
+            let line = e.line.max(1);
+            let mut r = json!({
+                "ruleId": e.rule,
+                "kind": "pass",
+                "level": "none",
+                "message": { "text": if e.message.is_empty() {
+                    format!("a baselined {} finding is fixed", e.rule)
+                } else {
+                    e.message.clone()
+                } },
+                "locations": [{ "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": encode_uri(&format!("{prefix}{}", e.path)),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": { "startLine": line },
+                } }],
+                "baselineState": "absent",
+            });
+            if let Some(i) = rules.iter().position(|r| r.code == e.rule) {
+                r["ruleIndex"] = json!(i);
+            }
+            if let Some(f) = fingerprint::located(&e.path, &e.fingerprint) {
+                r["partialFingerprints"] = json!({ "rustgate/v1": f });
+            }
+            r
+        })
+        .collect()
 }
 
 fn document(

@@ -66,12 +66,8 @@ fn gate(run: &Run, out: &mut String) {
         out.push_str(&format!(" · {suppressed} suppressed"));
     }
     out.push('\n');
-    if run.gate_lines.is_some() {
-        let gating = run.active().filter(|d| run.gates(d)).count();
-        out.push_str(&format!(
-            "\nOnly findings on lines changed since the diff base gate the run: {gating} of {}.\n",
-            run.active().count()
-        ));
+    if let Some(new) = super::new_counts_text(run) {
+        out.push_str(&format!("\n**{new}.**\n"));
     }
     out.push('\n');
 }
@@ -137,8 +133,12 @@ fn top_findings(run: &Run, out: &mut String) {
             ),
         };
         let mut message = cell(&truncate(&d.message, MAX_MESSAGE_CHARS));
-        if !run.gates(d) {
-            message.push_str(" *(unchanged line)*");
+        if run.new_code_only() {
+            if run.gates(d) {
+                message.insert_str(0, "**new** ");
+            } else {
+                message.push_str(" *(unchanged line)*");
+            }
         }
         out.push_str(&format!(
             "| {} | {location} | {} `{}` | {message} |\n",

@@ -259,16 +259,15 @@ pub fn registrations<'e>(expr: &'e syn::Expr, method: Option<&str>) -> Vec<Found
             let f = &last.ident;
             if f == "service_fn" && c.args.len() == 1 {
                 direct(&c.args[0], None, &mut out);
-            } else if f == "from_fn"
+            } else if (f == "from_fn"
                 || f == "from_fn_with_state"
                 || f == "map_request"
                 || f == "map_request_with_state"
                 || f == "map_response"
-                || f == "map_response_with_state"
+                || f == "map_response_with_state")
+                && let Some(arg) = c.args.last()
             {
-                if let Some(arg) = c.args.last() {
-                    direct_kind(arg, None, EntryKind::Middleware, &mut out);
-                }
+                direct_kind(arg, None, EntryKind::Middleware, &mut out);
             }
         }
         _ => {}
