@@ -238,30 +238,10 @@ fn held_temporary(e: &syn::Expr) -> Option<(Span, &'static str, Span)> {
 /// The first `.await` of `e` that starts after `after` (source order),
 /// outside closures and async blocks.
 fn first_await_after(e: &syn::Expr, after: Span) -> Option<Span> {
-    struct Find {
-        after: Span,
-        found: Option<Span>,
-    }
-    impl<'a> Visit<'a> for Find {
-        fn visit_expr(&mut self, e: &'a syn::Expr) {
-            if self.found.is_some() {
-                return;
-            }
-            match e {
-                syn::Expr::Await(a) => {
-                    self.visit_expr(&a.base);
-                    let at = Span::of(&a.await_token);
-                    if self.found.is_none() && at.start > self.after.end {
-                        self.found = Some(at);
-                    }
-                }
-                syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-        fn visit_item(&mut self, _: &'a syn::Item) {}
-    }
-    let mut f = Find { after, found: None };
+    let mut f = super::FirstAwait {
+        after: Some(after),
+        found: None,
+    };
     f.visit_expr(e);
     f.found
 }

@@ -264,9 +264,17 @@ impl Imports {
 /// Finds the first `.await` in an expression or block, without entering
 /// closures, `async` blocks (another future's awaits) or nested items.
 /// `select!`, `join!` and `try_join!` await their futures.
+/// With `after`, only awaits that start after that span count.
 #[derive(Default)]
 pub struct FirstAwait {
+    pub after: Option<crate::diagnostic::Span>,
     pub found: Option<crate::diagnostic::Span>,
+}
+
+impl FirstAwait {
+    fn counts(&self, at: crate::diagnostic::Span) -> bool {
+        self.after.is_none_or(|after| at.start > after.end)
+    }
 }
 
 impl<'a> Visit<'a> for FirstAwait {
@@ -278,8 +286,9 @@ impl<'a> Visit<'a> for FirstAwait {
             syn::Expr::Await(a) => {
                 // The operand runs first: an await inside it comes first.
                 self.visit_expr(&a.base);
-                if self.found.is_none() {
-                    self.found = Some(crate::diagnostic::Span::of(&a.await_token));
+                let at = crate::diagnostic::Span::of(&a.await_token);
+                if self.found.is_none() && self.counts(at) {
+                    self.found = Some(at);
                 }
             }
             syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
@@ -295,8 +304,9 @@ impl<'a> Visit<'a> for FirstAwait {
         let awaits = mac.path.segments.last().is_some_and(|s| {
             matches!(s.ident.to_string().as_str(), "select" | "join" | "try_join")
         });
-        if awaits {
-            self.found = Some(crate::diagnostic::Span::of(&mac.path));
+        let at = crate::diagnostic::Span::of(&mac.path);
+        if awaits && self.counts(at) {
+            self.found = Some(at);
         }
     }
 
