@@ -1268,4 +1268,51 @@ mod tests {
         assert_eq!(messages, ["rule RG904 panicked on this file: boom"]);
         assert_eq!(result.diagnostics[0].rule.code, "RG904");
     }
+
+    /// A file the walk found and that is gone when its turn comes (deleted
+    /// during the walk, or replaced by a folder) is RG901, never a skip.
+    #[test]
+    fn a_file_deleted_during_the_walk_is_rg901() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gone.rs"), "fn f() {}\n").unwrap();
+        std::fs::write(dir.path().join("now_a_folder.rs"), "fn f() {}\n").unwrap();
+        let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
+        let files: Vec<SourceFile> = ["gone.rs", "now_a_folder.rs"]
+            .into_iter()
+            .map(|name| SourceFile {
+                abs: dir.path().join(name),
+                info: FileInfo {
+                    path: name.into(),
+                    package: None,
+                    kind: TargetKind::Lib,
+                    business_logic: true,
+                    generated: false,
+                },
+                // What the walk saw: the file as it was.
+                size: 10,
+                problem: None,
+                text: None,
+            })
+            .collect();
+        std::fs::remove_file(dir.path().join("gone.rs")).unwrap();
+        std::fs::remove_file(dir.path().join("now_a_folder.rs")).unwrap();
+        std::fs::create_dir(dir.path().join("now_a_folder.rs")).unwrap();
+        let rules = registry::rules();
+        for file in &files {
+            let result = check_one(file, &config, rules, None);
+            let found: Vec<(&str, &str)> = result
+                .diagnostics
+                .iter()
+                .map(|d| (d.rule.code, d.message.as_str()))
+                .collect();
+            assert_eq!(found.len(), 1, "{}: {found:?}", file.info.path);
+            assert_eq!(found[0].0, "RG901", "{}: {found:?}", file.info.path);
+            assert!(
+                found[0].1.starts_with("cannot read file: "),
+                "{}: {found:?}",
+                file.info.path
+            );
+            assert!(!result.internal_error);
+        }
+    }
 }

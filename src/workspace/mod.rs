@@ -591,3 +591,37 @@ pub fn display_path(path: &Path) -> String {
         path.to_string_lossy().replace('\\', "/")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the walker reports for a folder it cannot open (as ignore nests
+    /// it: depth, path, I/O error) is RG901 on the folder's path, never a
+    /// skip. The integration test `limits::a_folder_that_cannot_be_read_is_rg901_on_its_path`
+    /// makes a real one, where the machine allows it.
+    #[test]
+    fn a_walk_error_is_rg901_on_its_path() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let err = ignore::Error::WithDepth {
+            depth: 2,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("/r/src/secret"),
+                err: Box::new(ignore::Error::Io(denied)),
+            }),
+        };
+        let Entry::Unreadable(path, why) = walk_error(err) else {
+            panic!("a folder that cannot be read must be RG901");
+        };
+        assert_eq!(path, Path::new("/r/src/secret"));
+        assert!(why.starts_with("cannot read: "), "{why}");
+        // A symlink loop (only when links are followed) is RG901 too.
+        let looped = ignore::Error::Loop {
+            ancestor: PathBuf::from("/r/src"),
+            child: PathBuf::from("/r/src/again"),
+        };
+        assert!(
+            matches!(walk_error(looped), Entry::Unreadable(p, _) if p == Path::new("/r/src/again"))
+        );
+    }
+}
