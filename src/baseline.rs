@@ -92,7 +92,7 @@ pub struct Applied {
 impl Baseline {
     /// The active findings of `run`.
     pub fn record(run: &Run) -> Baseline {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
         let findings = run
             .diagnostics
             .iter()
@@ -149,7 +149,7 @@ impl Baseline {
 
     /// Removes the findings of `run` that the baseline has.
     pub fn apply(&self, run: &mut Run) -> Applied {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
         // (rule, fingerprint) -> indices of unused entries.
         let mut pool: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, e) in self.findings.iter().enumerate() {

@@ -18,10 +18,27 @@ fn run_with_deadline(dir: &Path, args: &[&str], deadline: Duration) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // The pipes are drained while it runs: a large output (SARIF) never
+    // blocks the child on a full pipe.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let start = Instant::now();
     loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+        if let Some(status) = child.try_wait().unwrap() {
+            return Output {
+                status,
+                stdout: out.join().unwrap(),
+                stderr: err.join().unwrap(),
+            };
         }
         if start.elapsed() > deadline {
             let _ = child.kill();
@@ -162,6 +179,63 @@ fn symlinks_out_of_the_tree_are_never_read() {
             "src/env.rs:1:1: RG901 [error] symlink to a file outside the workspace: not read\nsrc/zero.rs:1:1: RG901 [error] symlink to a file outside the workspace: not read\n"
         );
     }
+}
+
+/// The outputs that show a line of the file (snippets) or hash it
+/// (fingerprints) read it again: under the walk's rules, never through a
+/// link out of the tree, to a device or to a FIFO.
+#[cfg(unix)]
+#[test]
+fn no_output_reads_through_a_link_the_walk_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials",
+        b"https://user:SECRET-TOKEN@example.com\n",
+    );
+    let dir = crate_with_lib("pub fn f() {}\n");
+    let src = dir.path().join("src");
+    std::os::unix::fs::symlink(outside.path().join("credentials"), src.join("env.rs")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs")).unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("../pipe", src.join("pipe.rs")).unwrap();
+    for format in [
+        "human", "concise", "json", "sarif", "github", "summary", "cargo",
+    ] {
+        let o = run_with_deadline(
+            dir.path(),
+            &["check", "--no-cache", "--format", format],
+            Duration::from_secs(60),
+        );
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert_eq!(code(&o), 1, "{format}: {all}");
+        assert!(!all.contains("SECRET"), "{format}: {all}");
+        assert_eq!(all.matches("RG901").count().min(3), 3, "{format}: {all}");
+    }
+    let o = run_with_deadline(
+        dir.path(),
+        &["check", "--no-cache"],
+        Duration::from_secs(60),
+    );
+    assert!(
+        stdout(&o).contains("error[RG901]: symlink to a file outside the workspace: not read\n = at src/env.rs:1:1\n"),
+        "{}",
+        stdout(&o)
+    );
+    // A baseline fingerprints what it records: the same rules.
+    let o = run_with_deadline(
+        dir.path(),
+        &["baseline", "-o", "b.json"],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
 #[cfg(unix)]
@@ -379,5 +453,48 @@ fn a_folder_that_cannot_be_read_is_rg901_on_its_path() {
         "{}{}",
         stdout(&o),
         stderr(&o)
+    );
+}
+
+/// SARIF names a file by the bytes of its name, percent-encoded: a
+/// backslash is `%5C` and a byte that is not UTF-8 `%E9`, not the escapes
+/// the other formats print (`\\`, `\xE9`).
+#[cfg(unix)]
+#[test]
+fn sarif_uris_encode_the_bytes_of_the_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = crate_with_lib("pub fn f() {}\n");
+    for name in [&b"caf\xe9.rs"[..], b"a\\b.rs", b"a\\xE9.rs"] {
+        let path = dir
+            .path()
+            .join("src")
+            .join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, crate::common::UNSAFE_LIB).unwrap();
+    }
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "sarif"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mut uris: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    uris.sort();
+    assert_eq!(uris, ["src/a%5Cb.rs", "src/a%5CxE9.rs", "src/caf%E9.rs"]);
+    // The other formats keep the faithful escapes; the snippet is found.
+    let o = rustgate(dir.path(), &["check", "--no-cache"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("src/a\\\\b.rs:2:5\n  │\n2 │     unsafe { *p }"),
+        "{out}"
+    );
+    assert!(
+        out.contains("src/caf\\xE9.rs:2:5\n  │\n2 │     unsafe { *p }"),
+        "{out}"
     );
 }

@@ -82,10 +82,13 @@ pub fn physical_location_in(l: &Location, prefix: &str) -> Value {
     })
 }
 
-/// Percent-encodes what is not allowed in a relative URI path.
+/// A relative URI for a path as rustgate prints it: the bytes of the file's
+/// name (a backslash in it, a byte that is not UTF-8: not their printed
+/// escapes), percent-encoded per RFC 3986 but for the unreserved
+/// characters and `/`.
 pub fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for b in crate::workspace::shown_path_bytes(path) {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -185,7 +188,7 @@ pub fn render_with_limits(
 ) -> io::Result<()> {
     let rules = registry::all();
     let (prefix, _) = super::repo_root(run);
-    let prints = fingerprint::compute(&run.root, &run.diagnostics);
+    let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
     let mut keep = keep_most_severe(&run.diagnostics, max_results);
     loop {
         let results: Vec<Value> = keep

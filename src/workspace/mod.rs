@@ -503,6 +503,28 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A checked file's text read again for output (snippets, fingerprints),
+/// under the walk's rules: only a regular file inside `root` (a symlink only
+/// when it resolves to one there), at most `limit` bytes, never a FIFO or a
+/// device. `shown` is the path as printed ([`rel`]). `None` otherwise: the
+/// output then goes without the text, and a link out of the tree is never
+/// read (its content would reach the CI log).
+pub fn reread(root: &Path, shown: &str, limit: u64) -> Option<String> {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        root.join(std::ffi::OsStr::from_bytes(&shown_path_bytes(shown)))
+    };
+    #[cfg(not(unix))]
+    let path = root.join(shown);
+    let target = std::fs::canonicalize(path).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    if !target.starts_with(&root) {
+        return None;
+    }
+    String::from_utf8(read_bounded(&target, limit).ok()?).ok()
+}
+
 /// The deepest folder holding every one of `paths`.
 fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
     let mut iter = paths.iter();
@@ -592,6 +614,37 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
+/// The bytes of the name [`display_path`] printed as `shown`: `\\` is a
+/// backslash and `\xNN` the byte `NN`; everything else is itself. What a
+/// URI must encode (SARIF), rather than the escapes.
+pub fn shown_path_bytes(shown: &str) -> Vec<u8> {
+    let b = shown.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            let hex = b
+                .get(i + 2..i + 4)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if b.get(i + 1) == Some(&b'x')
+                && let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,6 +653,23 @@ mod tests {
     /// it: depth, path, I/O error) is RG901 on the folder's path, never a
     /// skip. The integration test `limits::a_folder_that_cannot_be_read_is_rg901_on_its_path`
     /// makes a real one, where the machine allows it.
+    #[cfg(unix)]
+    #[test]
+    fn shown_paths_give_back_the_bytes_of_the_name() {
+        use std::os::unix::ffi::OsStrExt;
+        for name in [
+            &b"src/caf\xe9.rs"[..],
+            b"src/a\\b.rs",
+            b"src/a\\xE9.rs",
+            b"src/\\\\x\\",
+            b"src/\xff\xfe\\x4",
+            "src/漢字 %#?.rs".as_bytes(),
+        ] {
+            let shown = display_path(Path::new(std::ffi::OsStr::from_bytes(name)));
+            assert_eq!(shown_path_bytes(&shown), name, "{shown}");
+        }
+    }
+
     #[test]
     fn a_walk_error_is_rg901_on_its_path() {
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
