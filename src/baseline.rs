@@ -55,6 +55,9 @@ impl std::error::Error for BaselineError {}
 /// always gates, so a broken file never hides new code.
 pub const ALWAYS_GATE: [&str; 2] = ["RG901", "RG905"];
 
+/// The largest baseline read: about 300,000 findings.
+pub const MAX_BYTES: u64 = 64 << 20;
+
 /// Bumped on any incompatible change of the file.
 pub const VERSION: u32 = 1;
 
@@ -112,9 +115,13 @@ impl Baseline {
         }
     }
 
+    /// Reads a baseline file: a regular file (never a FIFO, which would
+    /// block, or a device such as `/dev/zero`), of at most [`MAX_BYTES`].
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| BaselineError::Read(path.to_owned(), e))?;
+        let read = |e| BaselineError::Read(path.to_owned(), e);
+        let bytes = crate::workspace::read_bounded(path, MAX_BYTES).map_err(read)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Baseline::parse(path, &text)
     }
 

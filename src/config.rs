@@ -140,12 +140,17 @@ pub fn discover(
     }
     for name in ["rustgate.toml", ".rustgate.toml"] {
         let path = root.join(name);
-        if path.is_file() {
+        // There, but not a regular file of the tree (a FIFO, a device, a
+        // link out of the tree, a dangling link): an error, never a silent
+        // fallback to the defaults, and never read.
+        if std::fs::symlink_metadata(&path).is_ok() {
+            in_tree(root, &path, " (name it with `--config` to use it)")?;
             return read_table(&path, None).map(|t| (Some(path), t));
         }
     }
     let manifest = root.join("Cargo.toml");
-    if manifest.is_file() {
+    if std::fs::symlink_metadata(&manifest).is_ok() {
+        in_tree(root, &manifest, "")?;
         // An error in the metadata tables is the same error as in
         // rustgate.toml, never a silent fallback to the defaults.
         for key in ["workspace", "package"] {
@@ -158,14 +163,52 @@ pub fn discover(
     Ok((None, toml::Table::new()))
 }
 
-/// Reads a TOML file; with `metadata_of`, returns `[<metadata_of>.metadata.rustgate]`.
-fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+/// The most a configuration file may hold: never read past it.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Checks that a configuration file found in the tree is a regular file
+/// inside `root` (a symlink only when it resolves to one there): what a file
+/// outside holds (`~/.git-credentials`) would reach the log in a TOML error.
+fn in_tree(root: &Path, path: &Path, hint: &str) -> Result<(), ConfigError> {
     let err = |message: String| ConfigError {
         path: path.to_owned(),
         message,
     };
-    let text = std::fs::read_to_string(path)
+    let target =
+        std::fs::canonicalize(path).map_err(|e| err(format!("cannot read configuration: {e}")))?;
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    if !target.starts_with(&root) {
+        return Err(err(format!(
+            "a symlink to a file outside the workspace: not read{hint}"
+        )));
+    }
+    if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+        return Err(err(
+            "not a regular file (a folder, FIFO, socket or device): not read".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a TOML file (at most [`MAX_CONFIG_BYTES`]); with `metadata_of`,
+/// returns `[<metadata_of>.metadata.rustgate]`.
+fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+    use std::io::Read;
+    let err = |message: String| ConfigError {
+        path: path.to_owned(),
+        message,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| err(format!("cannot read configuration: {e}")))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(err(format!(
+            "cannot read configuration: larger than {MAX_CONFIG_BYTES} bytes"
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| err(format!("cannot read configuration: not valid UTF-8: {e}")))?;
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| err(format!("invalid TOML: {}", e.to_string().trim())))?;

@@ -498,3 +498,129 @@ fn sarif_uris_encode_the_bytes_of_the_name() {
         "{out}"
     );
 }
+
+/// The configuration files found in the tree follow the walk's rules: a
+/// link out of the tree, a FIFO or a device is an error (exit 2) that names
+/// the file, never read (a TOML error would print its first line), never a
+/// hang, never a silent fallback to the defaults.
+#[cfg(unix)]
+#[test]
+fn configuration_files_are_read_only_inside_the_tree() {
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "credentials",
+        b"https://user:SECRET-TOKEN@example.com\n",
+    );
+    let secret = outside.path().join("credentials");
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let config = dir.path().join("rustgate.toml");
+    let check = |dir: &Path| {
+        let o = run_with_deadline(dir, &["check", "--no-cache"], Duration::from_secs(60));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!all.contains("SECRET"), "{all}");
+        (code(&o), stderr(&o))
+    };
+    for name in ["rustgate.toml", ".rustgate.toml"] {
+        let link = dir.path().join(name);
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let (exit, err) = check(dir.path());
+        assert_eq!(exit, 2, "{err}");
+        assert!(
+            err.contains(&format!("{name}: a symlink to a file outside the workspace: not read (name it with `--config` to use it)")),
+            "{err}"
+        );
+        std::fs::remove_file(&link).unwrap();
+    }
+    std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+    let (exit, err) = check(dir.path());
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("outside the workspace: not read"), "{err}");
+    std::fs::remove_file(&config).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&config)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (exit, err) = check(dir.path());
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains(
+            "rustgate.toml: not a regular file (a folder, FIFO, socket or device): not read"
+        ),
+        "{err}"
+    );
+    std::fs::remove_file(&config).unwrap();
+    // Cargo.toml's metadata tables: the same.
+    let manifest = dir.path().join("Cargo.toml");
+    std::fs::rename(&manifest, dir.path().join("real.toml")).unwrap();
+    std::os::unix::fs::symlink(&secret, &manifest).unwrap();
+    let (exit, err) = check(dir.path());
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("Cargo.toml: a symlink to a file outside the workspace: not read\n"),
+        "{err}"
+    );
+    std::fs::remove_file(&manifest).unwrap();
+    std::fs::rename(dir.path().join("real.toml"), &manifest).unwrap();
+    // A link to a file inside the tree is read: `ignore = ["RG101"]` passes.
+    write(
+        dir.path(),
+        "config/rustgate.toml",
+        b"ignore = [\"RG101\"]\n",
+    );
+    std::os::unix::fs::symlink("config/rustgate.toml", &config).unwrap();
+    assert_eq!(check(dir.path()).0, 0);
+    // Named with `--config`, the user's choice: read.
+    std::fs::remove_file(&config).unwrap();
+    write(outside.path(), "strict.toml", b"ignore = [\"RG101\"]\n");
+    let o = rustgate(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--config",
+            outside.path().join("strict.toml").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+/// A baseline is read like a source file: a FIFO or a device (a link to
+/// `/dev/zero` committed as `rustgate-baseline.json`) is a clear error,
+/// never a hang or a read without end.
+#[cfg(unix)]
+#[test]
+fn a_baseline_that_is_not_a_regular_file_is_an_error_not_a_hang() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let baseline = dir.path().join("rustgate-baseline.json");
+    std::os::unix::fs::symlink("/dev/zero", &baseline).unwrap();
+    for round in ["device", "fifo"] {
+        let o = run_with_deadline(
+            dir.path(),
+            &[
+                "check",
+                "--no-cache",
+                "--baseline",
+                "rustgate-baseline.json",
+            ],
+            Duration::from_secs(60),
+        );
+        assert_eq!(code(&o), 2, "{round}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("cannot read baseline rustgate-baseline.json: not a regular file"),
+            "{round}: {}",
+            stderr(&o)
+        );
+        std::fs::remove_file(&baseline).unwrap();
+        assert!(
+            Command::new("mkfifo")
+                .arg(&baseline)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+}
