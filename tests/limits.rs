@@ -624,3 +624,57 @@ fn a_baseline_that_is_not_a_regular_file_is_an_error_not_a_hang() {
         );
     }
 }
+
+/// The walker reads each folder's ignore files: a FIFO there blocked the
+/// walk for ever, a link to `/dev/zero` read without end. They are checked
+/// first, RG901 on the ignore file; a refused one in a subfolder leaves the
+/// folder unchecked (and says so), one at the root turns ignore files off.
+#[cfg(unix)]
+#[test]
+fn ignore_files_that_are_not_regular_files_are_rg901_never_a_hang() {
+    let dir = crate_with_lib("pub fn f() {}\n");
+    write(
+        dir.path(),
+        "src/sub/x.rs",
+        crate::common::UNSAFE_LIB.as_bytes(),
+    );
+    let mkfifo = |p: &Path| assert!(Command::new("mkfifo").arg(p).status().unwrap().success());
+    let concise = |dir: &Path| {
+        run_with_deadline(
+            dir,
+            &["check", "--no-cache", "--format", "concise"],
+            Duration::from_secs(60),
+        )
+    };
+    let sub = dir.path().join("src/sub/.gitignore");
+    mkfifo(&sub);
+    let o = concise(dir.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "src/sub/.gitignore:1:1: RG901 [error] ignore file that is not a regular file (a folder, FIFO, socket or device): not read; the folder is not checked\n"
+    );
+    std::fs::remove_file(&sub).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join(".ignore")).unwrap();
+    write(dir.path(), ".gitignore", b"sub/\n");
+    let o = concise(dir.path());
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // At the root: no ignore file is read, so `sub/` is checked too.
+    assert_eq!(
+        stdout(&o),
+        ".ignore:1:1: RG901 [error] ignore file that is not a regular file (a folder, FIFO, socket or device): not read\nsrc/sub/x.rs:2:5: RG101 [error] unsafe block in business logic\n"
+    );
+    // A large ignore file is refused like a large source file.
+    std::fs::remove_file(dir.path().join(".ignore")).unwrap();
+    write(dir.path(), "rustgate.toml", b"max-file-size = 3\n");
+    let o = concise(dir.path());
+    assert!(
+        stdout(&o).starts_with(".gitignore:1:1: RG901 [error] ignore file too large (5 bytes; `max-file-size` is 3): not read\n"),
+        "{}",
+        stdout(&o)
+    );
+    // An ordinary .gitignore is read as before.
+    std::fs::remove_file(dir.path().join("rustgate.toml")).unwrap();
+    let o = concise(dir.path());
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}

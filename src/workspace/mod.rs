@@ -312,6 +312,7 @@ impl Workspace {
                 Err(e) => lock(&found).push(Entry::Unreadable(p.clone(), e.to_string())),
             }
         }
+        let mut refused_by_walk = None;
         if let Some((first, rest)) = dirs.split_first() {
             let mut builder = ignore::WalkBuilder::new(first);
             for d in rest {
@@ -319,8 +320,34 @@ impl Workspace {
             }
             let walk_root = self.root.clone();
             let exclude = config.exclude.clone();
+            // The walker reads each folder's ignore files whole, and would
+            // block on a FIFO or read `/dev/zero` without end: those of the
+            // roots and their parents are checked first (if one is refused,
+            // no ignore file is read at all), those of a folder before it is
+            // entered (if one is refused, the folder is not). Either is RG901
+            // on the ignore file: nothing is skipped in silence.
+            let limit = config.max_file_size;
+            let mut at_roots: Vec<(PathBuf, String)> = dirs
+                .iter()
+                .flat_map(|d| d.ancestors())
+                .flat_map(|a| refused_ignore_files(a, limit))
+                .collect();
+            at_roots.sort();
+            at_roots.dedup();
+            let read_ignore_files = at_roots.is_empty();
+            lock(&found).extend(
+                at_roots
+                    .into_iter()
+                    .map(|(p, why)| Entry::Unreadable(p, why)),
+            );
+            let refused = std::sync::Arc::new(Mutex::new(Vec::new()));
+            let refused_in_walk = std::sync::Arc::clone(&refused);
             builder
                 .require_git(false)
+                .git_ignore(read_ignore_files)
+                .git_exclude(read_ignore_files)
+                .ignore(read_ignore_files)
+                .parents(read_ignore_files)
                 .follow_links(false)
                 .threads(rayon::current_num_threads())
                 .filter_entry(move |entry| {
@@ -328,8 +355,21 @@ impl Workspace {
                     if is_dir && entry.depth() > 0 && entry.file_name() == "target" {
                         return false;
                     }
-                    entry.depth() == 0 || !exclude.is_match(rel(&walk_root, entry.path()))
+                    if entry.depth() > 0 && exclude.is_match(rel(&walk_root, entry.path())) {
+                        return false;
+                    }
+                    if is_dir && read_ignore_files {
+                        let problems = refused_ignore_files(entry.path(), limit);
+                        if !problems.is_empty() {
+                            lock(&refused_in_walk).extend(problems.into_iter().map(|(p, why)| {
+                                Entry::Unreadable(p, format!("{why}; the folder is not checked"))
+                            }));
+                            return false;
+                        }
+                    }
+                    true
                 });
+            refused_by_walk = Some(refused);
             builder.build_parallel().run(|| {
                 Box::new(|entry| {
                     let e = match entry {
@@ -351,7 +391,10 @@ impl Workspace {
                 })
             });
         }
-        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(refused) = refused_by_walk {
+            found.extend(lock(&refused).drain(..));
+        }
         let mut manifests = Vec::new();
         let mut notes = WalkNotes::default();
         let mut files = Vec::new();
@@ -439,6 +482,46 @@ fn classify_entry(
         "{}: not a regular file (a FIFO, socket or device): skipped",
         shown()
     ))
+}
+
+/// The ignore files of `dir` the walker would read (`.gitignore`, `.ignore`,
+/// `.git/info/exclude`, a `.git` file) that it must not: not a regular file
+/// (a FIFO would block the walk, `/dev/zero` never ends) or larger than
+/// `limit`. Three `lstat`s for a folder without them.
+fn refused_ignore_files(dir: &Path, limit: u64) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let git = dir.join(".git");
+    let git_is_dir = std::fs::metadata(&git).is_ok_and(|m| m.is_dir());
+    let mut names = vec![".gitignore", ".ignore"];
+    if git_is_dir {
+        names.push(".git/info/exclude");
+    } else {
+        names.push(".git");
+    }
+    for name in names {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() && m.len() > limit => out.push((
+                path,
+                format!(
+                    "ignore file too large ({} bytes; `max-file-size` is {limit}): not read",
+                    m.len()
+                ),
+            )),
+            Ok(m) if m.is_file() => {}
+            Ok(_) => out.push((
+                path,
+                "ignore file that is not a regular file (a folder, FIFO, socket or device): not read"
+                    .to_owned(),
+            )),
+            // A dangling link: the walker's open fails at once (a note).
+            Err(_) => {}
+        }
+    }
+    out
 }
 
 /// A walk error: RG901 on the path it names.
