@@ -127,6 +127,20 @@ impl Baseline {
 
     /// Parses and checks the text of a baseline; `path` names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
+        // A byte order mark (PowerShell 5 and some editors write one) is not
+        // part of the JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // serde reads a struct from an array too (its fields in order): the
+        // message would be about a `u32` where an array was the mistake.
+        if text.trim_start().starts_with('[') {
+            return Err(BaselineError::Invalid(
+                path.to_owned(),
+                serde::de::Error::invalid_type(
+                    serde::de::Unexpected::Seq,
+                    &"an object with `version` and `findings`",
+                ),
+            ));
+        }
         let b: Baseline =
             serde_json::from_str(text).map_err(|e| BaselineError::Invalid(path.to_owned(), e))?;
         if b.version != VERSION {

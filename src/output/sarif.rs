@@ -270,6 +270,9 @@ fn document(
                 "description": { "text": "the root of the repository" },
             } },
             "columnKind": "unicodeCodePoints",
+            // As rustc counts lines: a lone CR ends none (SARIF's default,
+            // spelled out).
+            "newlineSequences": ["\r\n", "\n"],
             "results": results,
         }],
     });
