@@ -316,3 +316,98 @@ fn malformed_baselines_are_refused_with_a_clear_message() {
         }
     }
 }
+
+/// No output names a path of the machine (the checkout's absolute path, or
+/// that of a file outside the workspace named on the command line), and the
+/// internal "whole line" column (`u32::MAX`) reaches none: every format, with
+/// a coverage finding about whole lines, a symlink note on stderr, and files
+/// outside the workspace root.
+#[cfg(unix)]
+#[test]
+fn no_absolute_path_and_no_sentinel_in_any_output() {
+    let top = tempfile::tempdir().unwrap();
+    let ws = top.path().join("ws");
+    copy_dir(&repo().join("fixtures/adversarial/text"), &ws);
+    std::fs::write(
+        ws.join("cov.lcov"),
+        "SF:src/lib.rs\nDA:1,0\nDA:2,0\nend_of_record\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("crlf.rs", ws.join("src/link.rs")).unwrap();
+    crate::common::write(
+        top.path(),
+        "other/x.rs",
+        crate::common::UNSAFE_LIB.as_bytes(),
+    );
+    crate::common::write(top.path(), "other/broken.rs", b"fn broken( {\n");
+    let machine = [
+        top.path().to_str().unwrap().to_owned(),
+        std::fs::canonicalize(top.path())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned(),
+    ];
+    let runs: [&[&str]; 3] = [
+        &["--coverage", "cov.lcov", "--min-file-coverage", "100"],
+        &[".", "../other"],
+        &["../other/x.rs"],
+    ];
+    for format in [
+        "human", "concise", "json", "sarif", "github", "summary", "cargo",
+    ] {
+        for extra in runs {
+            let mut args = vec!["check", "--no-cache", "--format", format];
+            args.extend_from_slice(extra);
+            let o = rustgate(&ws, &args);
+            let all = format!("{}{}", stdout(&o), stderr(&o));
+            assert_eq!(code(&o), 1, "{format} {extra:?}: {all}");
+            for path in &machine {
+                assert!(!all.contains(path.as_str()), "{format} {extra:?}: {all}");
+            }
+            assert!(!all.contains("4294967295"), "{format} {extra:?}: {all}");
+        }
+    }
+    // The checks see what they should: the coverage finding, the note, the
+    // file outside.
+    let o = rustgate(
+        &ws,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            "--coverage",
+            "cov.lcov",
+            "--min-file-coverage",
+            "100",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("src/lib.rs:1:1: RGC02"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("src/link.rs: a symlink to src/crlf.rs"),
+        "{}",
+        stderr(&o)
+    );
+    let o = rustgate(
+        &ws,
+        &[
+            "check",
+            "--no-cache",
+            "--format",
+            "concise",
+            ".",
+            "../other",
+        ],
+    );
+    assert!(
+        stdout(&o).contains("other/x.rs:2:5: RG101"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("other/broken.rs:1:"), "{}", stdout(&o));
+}
