@@ -411,3 +411,48 @@ fn no_absolute_path_and_no_sentinel_in_any_output() {
     );
     assert!(stdout(&o).contains("other/broken.rs:1:"), "{}", stdout(&o));
 }
+
+/// A file name is text from the checked tree: its escape sequences and
+/// newlines never reach the terminal or the CI log, in findings or in the
+/// notes on stderr (a FIFO skipped, a symlink checked where it lies).
+#[cfg(unix)]
+#[test]
+fn escape_sequences_in_file_names_never_reach_the_terminal() {
+    let dir = crate::common::crate_with_lib("pub fn f() {}\n");
+    let src = dir.path().join("src");
+    std::fs::write(
+        src.join("n\nx\u{1b}]0;t\u{7}.rs"),
+        crate::common::UNSAFE_LIB,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("lib.rs", src.join("l\u{1b}[2Jx.rs")).unwrap();
+    let fifo = src.join("f\u{1b}[2Jx.rs");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for format in ["human", "concise", "github", "summary"] {
+        let o = rustgate(dir.path(), &["check", "--no-cache", "--format", format]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!all.contains(['\u{1b}', '\u{7}']), "{format}: {all:?}");
+        assert!(
+            stderr(&o).contains("src/f\\u{1b}[2Jx.rs: not a regular file"),
+            "{format}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains("src/l\\u{1b}[2Jx.rs: a symlink to src/lib.rs"),
+            "{format}: {}",
+            stderr(&o)
+        );
+    }
+    let o = rustgate(dir.path(), &["check", "--no-cache", "--format", "concise"]);
+    assert_eq!(
+        stdout(&o),
+        "src/n\\u{a}x\\u{1b}]0;t\\u{7}.rs:2:5: RG101 [error] unsafe block in business logic\n"
+    );
+}

@@ -401,7 +401,11 @@ impl Workspace {
         for e in found {
             match e {
                 Entry::Manifest(m) => manifests.push(m),
-                Entry::Note(n) => notes.notes.push(n),
+                // Printed on stderr: a file name's escape sequences never
+                // reach the terminal.
+                Entry::Note(n) => notes
+                    .notes
+                    .push(crate::output::escape_controls(&n, false).into_owned()),
                 Entry::Check(abs, size) => files.push((abs, size, None)),
                 Entry::Unreadable(abs, why) => files.push((abs, 0, Some(why))),
                 Entry::Skip => {}
