@@ -21,7 +21,15 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
+        // Named from the working directory when under it: the machine's
+        // absolute path of the checkout stays out of the log.
+        let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+        let shown = cwd
+            .ok()
+            .and_then(|cwd| self.path.strip_prefix(cwd).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&self.path);
+        write!(f, "{}: {}", shown.display(), self.message)
     }
 }
 

@@ -526,8 +526,9 @@ fn configuration_files_are_read_only_inside_the_tree() {
         std::os::unix::fs::symlink(&secret, &link).unwrap();
         let (exit, err) = check(dir.path());
         assert_eq!(exit, 2, "{err}");
+        // Named from the working directory, not by the machine's path.
         assert!(
-            err.contains(&format!("{name}: a symlink to a file outside the workspace: not read (name it with `--config` to use it)")),
+            err.contains(&format!("rustgate: {name}: a symlink to a file outside the workspace: not read (name it with `--config` to use it)")),
             "{err}"
         );
         std::fs::remove_file(&link).unwrap();
