@@ -296,7 +296,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
             .then_with(|| a.info.path.cmp(&b.info.path))
     });
     let load_start = Instant::now();
-    let cache = cache_dir(&options.cache, &workspace)
+    let cache = cache_dir(&options.cache, &workspace, &mut notices)
         .map(|dir| Cache::open(&dir, &cache_key(&workspace.root, &config, &rules)));
     timings.cache_load = load_start.elapsed();
 
@@ -541,11 +541,25 @@ fn at_start(line: u32, column: u32) -> Span {
 }
 
 /// The cache directory of a run, if it caches.
-fn cache_dir(mode: &CacheMode, workspace: &Workspace) -> Option<PathBuf> {
+fn cache_dir(
+    mode: &CacheMode,
+    workspace: &Workspace,
+    notices: &mut Vec<String>,
+) -> Option<PathBuf> {
     match mode {
         CacheMode::Off => None,
         CacheMode::Dir(dir) => Some(dir.clone()),
-        CacheMode::Default => Some(cache::default_dir(&target_dir(&workspace.root))),
+        CacheMode::Default => {
+            let dir = cache::default_dir(&target_dir(&workspace.root));
+            if cache::stays_in_tree(&workspace.root, &dir) {
+                return Some(dir);
+            }
+            notices.push(format!(
+                "{}: a symlink out of the workspace on the way: not cached there (`--cache-dir` or `CARGO_TARGET_DIR` choose a folder)",
+                crate::workspace::rel(&workspace.root, &dir)
+            ));
+            None
+        }
     }
 }
 

@@ -679,3 +679,37 @@ fn ignore_files_that_are_not_regular_files_are_rg901_never_a_hang() {
     let o = concise(dir.path());
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
+
+/// The default cache lives in `<root>/target`, which the checked repository
+/// owns: a `target` link it commits out of the tree must not choose where
+/// rustgate writes. Such a run does not cache, and says so.
+#[cfg(unix)]
+#[test]
+fn a_target_link_out_of_the_tree_is_not_written_through() {
+    let dir = crate_with_lib(crate::common::UNSAFE_LIB);
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("target")).unwrap();
+    for _ in 0..2 {
+        let o = rustgate(dir.path(), &["check", "--format", "concise"]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "src/lib.rs:2:5: RG101 [error] unsafe block in business logic\n"
+        );
+        assert!(
+            stderr(&o).contains(
+                "target/rustgate: a symlink out of the workspace on the way: not cached there"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    // A link inside the tree is followed: the cache is written there.
+    std::fs::remove_file(dir.path().join("target")).unwrap();
+    std::fs::create_dir(dir.path().join("build")).unwrap();
+    std::os::unix::fs::symlink("build", dir.path().join("target")).unwrap();
+    let o = rustgate(dir.path(), &["check", "--format", "concise"]);
+    assert!(!stderr(&o).contains("not cached"), "{}", stderr(&o));
+    assert!(dir.path().join("build/rustgate").is_dir());
+}
