@@ -713,3 +713,57 @@ fn a_target_link_out_of_the_tree_is_not_written_through() {
     assert!(!stderr(&o).contains("not cached"), "{}", stderr(&o));
     assert!(dir.path().join("build/rustgate").is_dir());
 }
+
+/// Files and folders that come and go while rustgate runs (a build writing
+/// generated code, an editor's swap files): every run ends with a result,
+/// and a file it listed but could not read is RG901, never a crash.
+#[test]
+fn files_deleted_during_the_walk_never_crash_the_run() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = crate_with_lib("pub fn f() {}\n");
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let churn = {
+        let stop = std::sync::Arc::clone(&stop);
+        let src = dir.path().join("src");
+        std::thread::spawn(move || {
+            let mut i = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let folder = src.join(format!("gen{}", i % 4));
+                let _ = std::fs::create_dir_all(&folder);
+                for k in 0..20 {
+                    let _ =
+                        std::fs::write(folder.join(format!("f{k}.rs")), crate::common::UNSAFE_LIB);
+                }
+                let _ = std::fs::remove_dir_all(&folder);
+                i += 1;
+            }
+        })
+    };
+    for format in ["concise", "human", "sarif", "json"] {
+        for cache in ["--no-cache", "--cache-dir=cache"] {
+            let o = run_with_deadline(
+                dir.path(),
+                &["check", cache, "--format", format],
+                Duration::from_secs(60),
+            );
+            assert!(
+                code(&o) == 0 || code(&o) == 1,
+                "{format}: exit {:?}: {}",
+                o.status,
+                stderr(&o)
+            );
+            assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+            if format == "concise" {
+                for line in stdout(&o).lines() {
+                    assert!(
+                        line.contains(": RG101 [error] unsafe block in business logic")
+                            || line.contains(": RG901 [error] cannot read"),
+                        "{line}"
+                    );
+                }
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    churn.join().unwrap();
+}
