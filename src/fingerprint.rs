@@ -116,9 +116,9 @@ impl Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustgate_rules::{LineCol, Span, registry};
 
     const LIMIT: u64 = 1 << 20;
-    use rustgate_rules::{LineCol, Span, registry};
 
     fn diag(path: &str, line: u32, col: u32, end: u32) -> Diagnostic {
         let span = Span {

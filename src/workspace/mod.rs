@@ -491,7 +491,7 @@ fn classify_entry(
 /// The ignore files of `dir` the walker would read (`.gitignore`, `.ignore`,
 /// `.git/info/exclude`, a `.git` file) that it must not: not a regular file
 /// (a FIFO would block the walk, `/dev/zero` never ends) or larger than
-/// `limit`. Three `lstat`s for a folder without them.
+/// `limit`. Four `stat` calls for a folder without them.
 fn refused_ignore_files(dir: &Path, limit: u64) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let git = dir.join(".git");
@@ -717,6 +717,7 @@ pub fn shown_path_bytes(shown: &str) -> Vec<u8> {
             }
             let hex = b
                 .get(i + 2..i + 4)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                 .and_then(|h| std::str::from_utf8(h).ok());
             if b.get(i + 1) == Some(&b'x')
                 && let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
@@ -736,10 +737,6 @@ pub fn shown_path_bytes(shown: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// What the walker reports for a folder it cannot open (as ignore nests
-    /// it: depth, path, I/O error) is RG901 on the folder's path, never a
-    /// skip. The integration test `limits::a_folder_that_cannot_be_read_is_rg901_on_its_path`
-    /// makes a real one, where the machine allows it.
     #[cfg(unix)]
     #[test]
     fn shown_paths_give_back_the_bytes_of_the_name() {
@@ -757,6 +754,10 @@ mod tests {
         }
     }
 
+    /// What the walker reports for a folder it cannot open (as ignore nests
+    /// it: depth, path, I/O error) is RG901 on the folder's path, never a
+    /// skip. The integration test `limits::a_folder_that_cannot_be_read_is_rg901_on_its_path`
+    /// makes a real one, where the machine allows it.
     #[test]
     fn a_walk_error_is_rg901_on_its_path() {
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
