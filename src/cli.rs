@@ -50,6 +50,26 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), e.g. `rustgate man > rustgate.1`.
+    Man,
+    /// Write a `rustgate.toml` with every key at its default, commented.
+    Init {
+        /// The folder to write it in (default: the current directory).
+        path: Option<PathBuf>,
+        /// Also record today's findings in `rustgate-baseline.json`, so that
+        /// `check --baseline rustgate-baseline.json` gates only new ones.
+        #[arg(long)]
+        baseline: bool,
+        /// Overwrite an existing `rustgate.toml`.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run the language server over stdio: diagnostics for open buffers as
+    /// you type, a quick fix that inserts a suppression, hover with the
+    /// rule's documentation.
+    Server,
     /// Remove the result cache (`<target dir>/rustgate/`, or `--cache-dir`).
     Clean {
         /// A directory of the workspace (default: the current directory).
@@ -106,6 +126,15 @@ pub struct CheckArgs {
     /// reported. For editors and pre-commit tools.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// When to colour the human output: auto (on a terminal, or when
+    /// `FORCE_COLOR` or `CLICOLOR_FORCE` is set), always or never. A
+    /// non-empty `NO_COLOR` always wins.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Print the effective configuration (every key, and the file, command
+    /// line or default it comes from) and the rules that run; check nothing.
+    #[arg(long)]
+    pub show_settings: bool,
     /// Keep the result cache here instead of `<target dir>/rustgate/`.
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
@@ -152,8 +181,104 @@ pub struct BaselineArgs {
     pub rules: RuleArgs,
 }
 
+/// A rule's documentation page: what `rustgate rule CODE` prints and
+/// `docs/rules/CODE.md` holds (SARIF's `helpUri` points there).
+pub fn rule_page(meta: &rustgate_rules::RuleMeta) -> String {
+    format!(
+        "# {} {}\n\nDefault severity: {} · Maturity: {}\n\n{}",
+        meta.code,
+        meta.name,
+        meta.default_severity,
+        meta.maturity(),
+        meta.doc_text()
+    )
+}
+
+/// A progress line on stderr when a run takes more than a second, on a
+/// terminal only: never in pipes, files or CI logs (`CI` set).
+struct ProgressLine {
+    state: Option<(
+        std::sync::Arc<engine::Progress>,
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl ProgressLine {
+    fn start(options: &mut RunOptions) -> ProgressLine {
+        if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+            return ProgressLine { state: None };
+        }
+        let progress = std::sync::Arc::new(engine::Progress::default());
+        let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        options.progress = Some(progress.clone());
+        let (p, f) = (progress.clone(), finished.clone());
+        let handle = std::thread::spawn(move || {
+            use std::sync::atomic::Ordering::Relaxed;
+            let tick = std::time::Duration::from_millis(100);
+            let start = std::time::Instant::now();
+            while start.elapsed() < std::time::Duration::from_secs(1) {
+                if f.load(Relaxed) {
+                    return;
+                }
+                std::thread::sleep(tick);
+            }
+            let bar = indicatif::ProgressBar::new(p.total.load(Relaxed) as u64);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("checking {pos}/{len} files {wide_bar}")
+            {
+                bar.set_style(style);
+            }
+            while !f.load(Relaxed) {
+                bar.set_length(p.total.load(Relaxed) as u64);
+                bar.set_position(p.done.load(Relaxed) as u64);
+                std::thread::sleep(tick);
+            }
+            bar.finish_and_clear();
+        });
+        ProgressLine {
+            state: Some((progress, finished, handle)),
+        }
+    }
+
+    fn finish(self) {
+        if let Some((_, finished, handle)) = self.state {
+            finished.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = handle.join();
+        }
+    }
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour: `NO_COLOR` (non-empty) wins, then the flag, then
+/// `FORCE_COLOR` / `CLICOLOR_FORCE` (set and not `0`), then the terminal.
+pub fn use_color(
+    choice: ColorChoice,
+    is_terminal: bool,
+    no_color: Option<String>,
+    force_color: Option<String>,
+    clicolor_force: Option<String>,
+) -> bool {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
+    if no_color.as_deref().is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => set(&force_color) || set(&clicolor_force) || is_terminal,
+    }
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
-    Severity::parse(s)
+    crate::config::parse_severity(s)
         .ok_or_else(|| format!("`{s}` is not a severity (expected error, warning or note)"))
 }
 
@@ -173,14 +298,7 @@ pub fn main() -> ExitCode {
         Command::Rule { rule } => match registry::find(&rule) {
             Some(meta) => {
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(
-                    out,
-                    "# {} {}\n\nDefault severity: {}\n\n{}",
-                    meta.code,
-                    meta.name,
-                    meta.default_severity,
-                    meta.doc_text()
-                );
+                let _ = out.write_all(rule_page(meta).as_bytes());
                 ExitCode::SUCCESS
             }
             None => {
@@ -195,6 +313,27 @@ pub fn main() -> ExitCode {
         },
         Command::Rules { format } => list_rules(&format),
         Command::Clean { path, cache_dir } => clean(path, cache_dir),
+        Command::Server => crate::server::serve(),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "rustgate", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("rustgate: cannot write the manual page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Init {
+            path,
+            baseline,
+            force,
+        } => init(path.unwrap_or_else(|| PathBuf::from(".")), baseline, force),
         Command::Files {
             paths,
             format,
@@ -421,8 +560,28 @@ fn check(args: CheckArgs) -> ExitCode {
             (Some(dir), false) => crate::cache::CacheMode::Dir(dir.clone()),
             (None, false) => crate::cache::CacheMode::Default,
         },
+        progress: None,
     };
-    let mut run = match engine::run(&options) {
+    if args.show_settings {
+        return match engine::show_settings(&options) {
+            Ok((text, notices)) => {
+                for notice in notices {
+                    eprintln!("rustgate: {notice}");
+                }
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rustgate: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let mut options = options;
+    let progress = ProgressLine::start(&mut options);
+    let run = engine::run(&options);
+    progress.finish();
+    let mut run = match run {
         Ok(run) => run,
         Err(e) => {
             eprintln!("rustgate: {e}");
@@ -441,9 +600,15 @@ fn check(args: CheckArgs) -> ExitCode {
     }
     let output_start = std::time::Instant::now();
     let stdout = std::io::stdout();
+    let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
     let color = args.format == Format::Human
-        && stdout.is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        && use_color(
+            args.color,
+            stdout.is_terminal(),
+            env("NO_COLOR"),
+            env("FORCE_COLOR"),
+            env("CLICOLOR_FORCE"),
+        );
     let mut lock = stdout.lock();
     if let Err(e) = output::render(args.format, &run, &mut lock, color).and_then(|()| lock.flush())
     {
@@ -545,6 +710,38 @@ fn new_code_only(
     Ok(())
 }
 
+/// `rustgate init`.
+fn init(dir: PathBuf, baseline: bool, force: bool) -> ExitCode {
+    let file = dir.join("rustgate.toml");
+    if !force && std::fs::symlink_metadata(&file).is_ok() {
+        eprintln!(
+            "rustgate: {} already exists (`--force` overwrites it)",
+            file.display()
+        );
+        return ExitCode::from(2);
+    }
+    // Replace, never write through, a link the tree placed there.
+    let _ = std::fs::remove_file(&file);
+    if let Err(e) = std::fs::write(&file, crate::config::template()) {
+        eprintln!("rustgate: cannot write {}: {e}", file.display());
+        return ExitCode::from(2);
+    }
+    eprintln!("rustgate: wrote {}", file.display());
+    if !baseline {
+        return ExitCode::SUCCESS;
+    }
+    record_baseline(BaselineArgs {
+        output: dir.join("rustgate-baseline.json"),
+        paths: vec![dir],
+        rules: RuleArgs {
+            config: None,
+            select: None,
+            ignore: Vec::new(),
+            preview: false,
+        },
+    })
+}
+
 fn record_baseline(args: BaselineArgs) -> ExitCode {
     let options = RunOptions {
         paths: args.paths,
@@ -553,6 +750,7 @@ fn record_baseline(args: BaselineArgs) -> ExitCode {
         coverage: Default::default(),
         cache: crate::cache::CacheMode::Default,
         stdin: None,
+        progress: None,
     };
     let run = match engine::run(&options) {
         Ok(run) => run,
@@ -576,5 +774,26 @@ fn record_baseline(args: BaselineArgs) -> ExitCode {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_the_environment_and_the_terminal() {
+        let s = |v: &str| Some(v.to_owned());
+        use ColorChoice::*;
+        assert!(use_color(Auto, true, None, None, None));
+        assert!(!use_color(Auto, false, None, None, None));
+        assert!(use_color(Auto, false, None, s("1"), None));
+        assert!(use_color(Auto, false, None, None, s("1")));
+        assert!(!use_color(Auto, false, None, s("0"), s("")));
+        assert!(use_color(Always, false, None, None, None));
+        assert!(!use_color(Never, true, None, s("1"), None));
+        // NO_COLOR wins over everything; empty, it is unset.
+        assert!(!use_color(Always, true, s("1"), s("1"), None));
+        assert!(use_color(Auto, true, s(""), None, None));
     }
 }

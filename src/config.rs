@@ -16,6 +16,8 @@ use serde::Deserialize;
 #[derive(Debug)]
 pub struct ConfigError {
     pub path: PathBuf,
+    /// Line and column (1-based) of the key at fault, when known.
+    pub location: Option<(usize, usize)>,
     pub message: String,
 }
 
@@ -29,8 +31,64 @@ impl fmt::Display for ConfigError {
             .and_then(|cwd| self.path.strip_prefix(cwd).ok())
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(&self.path);
-        write!(f, "{}: {}", shown.display(), self.message)
+        match self.location {
+            Some((line, column)) => {
+                write!(f, "{}:{line}:{column}: {}", shown.display(), self.message)
+            }
+            None => write!(f, "{}: {}", shown.display(), self.message),
+        }
     }
+}
+
+impl ConfigError {
+    fn new(path: &Path, message: String) -> ConfigError {
+        ConfigError {
+            path: path.to_owned(),
+            location: None,
+            message,
+        }
+    }
+}
+
+/// Where `key` of the rustgate table is written in the file at `path`: the
+/// top-level table of `rustgate.toml`, or `[workspace|package.metadata.rustgate]`
+/// of a Cargo.toml. Looked up only to report an error.
+fn locate(path: &Path, key: &str) -> Option<(usize, usize)> {
+    use toml::de::{DeTable, DeValue};
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc = DeTable::parse(&text).ok()?;
+    let find = |table: &DeTable<'_>, keys: &[&str]| -> Option<std::ops::Range<usize>> {
+        let mut table = table;
+        for (i, k) in keys.iter().enumerate() {
+            let (name, value) = table
+                .iter()
+                .find(|(name, _)| name.get_ref().as_ref() == *k)?;
+            if i + 1 == keys.len() {
+                return Some(name.span());
+            }
+            match value.get_ref() {
+                DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+        None
+    };
+    let span = find(doc.get_ref(), &[key])
+        .or_else(|| find(doc.get_ref(), &["workspace", "metadata", "rustgate", key]))
+        .or_else(|| find(doc.get_ref(), &["package", "metadata", "rustgate", key]))?;
+    Some(line_col(&text, span.start))
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 impl std::error::Error for ConfigError {}
@@ -51,6 +109,7 @@ const DRIVER_KEYS: &[&str] = &[
     "max-nesting",
     "follow-symlinks",
     "preview",
+    "extend",
 ];
 
 /// `max-file-size` by default: larger files are RG901, never read whole.
@@ -137,26 +196,69 @@ impl Config {
     }
 }
 
-/// Finds the configuration for a workspace rooted at `root`: `--config` if
-/// given, else `rustgate.toml`, `.rustgate.toml`, else the Cargo.toml metadata.
+/// The configuration files a run looks for, nearest first in each folder.
+pub const CONFIG_NAMES: [&str; 2] = ["rustgate.toml", ".rustgate.toml"];
+
+/// What [`discover`] found: the file, its table (with `extend` applied), and
+/// warnings about configuration files it did not use.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub source: Option<PathBuf>,
+    pub table: toml::Table,
+    pub notices: Vec<String>,
+    /// The file each top-level key of `table` came from (`extend` merges).
+    pub origins: BTreeMap<String, PathBuf>,
+}
+
+/// Finds the configuration of a run: `--config` if given; else the nearest
+/// `rustgate.toml` / `.rustgate.toml` from `start` (the first checked path)
+/// up to the workspace root `root`; else the root's Cargo.toml metadata
+/// (`[workspace.metadata.rustgate]`, then `[package.metadata.rustgate]`).
+/// A file that another one shadows is named in a notice, never silently
+/// ignored. `extend = "PATH"` builds on another file (relative to the
+/// extending file): its keys first, the extending file's on top.
 pub fn discover(
     root: &Path,
+    start: Option<&Path>,
     explicit: Option<&Path>,
-) -> Result<(Option<PathBuf>, toml::Table), ConfigError> {
+) -> Result<Discovered, ConfigError> {
+    use crate::workspace::rel;
+    // Named relative to the workspace root: no machine path in any output.
+    let shown = |p: &Path| rel(root, p);
+    let mut found = Discovered::default();
     if let Some(path) = explicit {
-        return read_table(path, None).map(|t| (Some(path.to_owned()), t));
+        // The user's own choice: read, and its `extend` may leave the tree.
+        (found.table, found.origins) = read_extended(path, None, &mut Vec::new())?;
+        found.source = Some(path.to_owned());
+        return Ok(found);
     }
-    for name in ["rustgate.toml", ".rustgate.toml"] {
-        let path = root.join(name);
-        // There, but not a regular file of the tree (a FIFO, a device, a
-        // link out of the tree, a dangling link): an error, never a silent
-        // fallback to the defaults, and never read.
-        if std::fs::symlink_metadata(&path).is_ok() {
-            in_tree(root, &path, " (name it with `--config` to use it)")?;
-            return read_table(&path, None).map(|t| (Some(path), t));
+    // Folders from the checked path up to the workspace root, nearest first.
+    let start = start
+        .map(|p| {
+            if p.is_file() {
+                p.parent().unwrap_or(p)
+            } else {
+                p
+            }
+        })
+        .filter(|p| p.starts_with(root))
+        .unwrap_or(root);
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for dir in start.ancestors() {
+        candidates.extend(
+            CONFIG_NAMES
+                .iter()
+                .map(|n| dir.join(n))
+                // There, whatever it is: a FIFO, a device or a link out of
+                // the tree is an error below, never a silent fallback.
+                .filter(|p| std::fs::symlink_metadata(p).is_ok()),
+        );
+        if dir == root {
+            break;
         }
     }
     let manifest = root.join("Cargo.toml");
+    let mut metadata = None;
     if std::fs::symlink_metadata(&manifest).is_ok() {
         in_tree(root, &manifest, "")?;
         // An error in the metadata tables is the same error as in
@@ -164,24 +266,140 @@ pub fn discover(
         for key in ["workspace", "package"] {
             let table = read_table(&manifest, Some(key))?;
             if !table.is_empty() {
-                return Ok((Some(manifest), table));
+                metadata = Some((key, table));
+                break;
             }
         }
     }
-    Ok((None, toml::Table::new()))
+    if let Some(chosen) = candidates.first() {
+        for other in &candidates[1..] {
+            found.notices.push(format!(
+                "{} is not used: {} takes precedence (add `extend = \"{}\"` to build on it)",
+                shown(other),
+                shown(chosen),
+                rel(chosen.parent().unwrap_or(root), other)
+            ));
+        }
+        if let Some((key, _)) = &metadata {
+            found.notices.push(format!(
+                "[{key}.metadata.rustgate] in {} is not used: {} takes precedence",
+                shown(&manifest),
+                shown(chosen)
+            ));
+        }
+        in_tree(root, chosen, " (name it with `--config` to use it)")?;
+        (found.table, found.origins) = read_extended(chosen, Some(root), &mut Vec::new())?;
+        found.source = Some(chosen.clone());
+    } else if let Some((_, table)) = metadata {
+        (found.table, found.origins) = extend_table(&manifest, table, Some(root), &mut Vec::new())?;
+        found.source = Some(manifest);
+    }
+    Ok(found)
+}
+
+/// A table and the file each of its top-level keys came from.
+type Layered = (toml::Table, BTreeMap<String, PathBuf>);
+
+/// Reads a configuration file and the files it extends. With `root` (a file
+/// found in the tree), an extended file must be a regular file inside it.
+fn read_extended(
+    path: &Path,
+    root: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Layered, ConfigError> {
+    let table = read_table(path, None)?;
+    extend_table(path, table, root, chain)
+}
+
+/// Applies `extend` of a table read from `path`: the extended file is
+/// validated on its own (its errors name it), then merged under the table.
+fn extend_table(
+    path: &Path,
+    mut table: toml::Table,
+    root: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Layered, ConfigError> {
+    let Some(value) = table.remove("extend") else {
+        let origins = table.keys().map(|k| (k.clone(), path.to_owned())).collect();
+        return Ok((table, origins));
+    };
+    let err = |message: String| ConfigError {
+        path: path.to_owned(),
+        location: locate(path, "extend"),
+        message,
+    };
+    let toml::Value::String(target) = value else {
+        return Err(err(
+            "invalid value for `extend`: expected a path to a configuration file".into(),
+        ));
+    };
+    let base = path.parent().unwrap_or(Path::new(".")).join(&target);
+    let canonical = std::fs::canonicalize(&base).map_err(|e| {
+        err(format!(
+            "cannot read `extend` target {}: {e}",
+            base.display()
+        ))
+    })?;
+    // A file of the checked tree extends only files of the tree: a FIFO
+    // would block the run, and a file outside is not the tree's to read.
+    if let Some(root) = root {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+        if !canonical.starts_with(&root) {
+            return Err(err(format!(
+                "`extend` target `{target}` is outside the workspace: not read"
+            )));
+        }
+        if !std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+            return Err(err(format!(
+                "`extend` target `{target}` is not a regular file: not read"
+            )));
+        }
+    }
+    chain.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()));
+    if chain.contains(&canonical) {
+        return Err(err(format!(
+            "`extend` forms a cycle through {}",
+            base.display()
+        )));
+    }
+    if chain.len() > 16 {
+        return Err(err("`extend` chains more than 16 files".into()));
+    }
+    let base = canonical;
+    let (base_table, mut origins) = read_extended(&base, root, chain)?;
+    // Validated alone, so that a mistake in it names it, not the extender.
+    resolve(
+        Some(base.clone()),
+        base_table.clone(),
+        &Overrides::default(),
+    )?;
+    origins.extend(table.keys().map(|k| (k.clone(), path.to_owned())));
+    let mut merged = base_table;
+    merge(&mut merged, table);
+    Ok((merged, origins))
+}
+
+/// `top` over `base`: tables merge key by key, any other value replaces.
+fn merge(base: &mut toml::Table, top: toml::Table) {
+    for (key, value) in top {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => merge(b, t),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
 }
 
 /// The most a configuration file may hold: never read past it.
 const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
 /// Checks that a configuration file found in the tree is a regular file
-/// inside `root` (a symlink only when it resolves to one there): what a file
-/// outside holds (`~/.git-credentials`) would reach the log in a TOML error.
+/// inside `root` (a symlink only when it resolves to one there): a FIFO
+/// would block the run, `/dev/zero` never ends, and a file outside
+/// (`~/.git-credentials`) is none of the checked repository's business.
 fn in_tree(root: &Path, path: &Path, hint: &str) -> Result<(), ConfigError> {
-    let err = |message: String| ConfigError {
-        path: path.to_owned(),
-        message,
-    };
+    let err = |message: String| ConfigError::new(path, message);
     let target =
         std::fs::canonicalize(path).map_err(|e| err(format!("cannot read configuration: {e}")))?;
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
@@ -202,10 +420,7 @@ fn in_tree(root: &Path, path: &Path, hint: &str) -> Result<(), ConfigError> {
 /// returns `[<metadata_of>.metadata.rustgate]`.
 fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
     use std::io::Read;
-    let err = |message: String| ConfigError {
-        path: path.to_owned(),
-        message,
-    };
+    let err = |message: String| ConfigError::new(path, message);
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
@@ -217,9 +432,10 @@ fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, Con
     }
     let text = String::from_utf8(bytes)
         .map_err(|e| err(format!("cannot read configuration: not valid UTF-8: {e}")))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| err(format!("invalid TOML: {}", e.to_string().trim())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
+        location: e.span().map(|span| line_col(&text, span.start)),
+        ..err(format!("invalid TOML: {}", e.message().trim()))
+    })?;
     let Some(section) = metadata_of else {
         return Ok(table);
     };
@@ -254,7 +470,13 @@ pub fn resolve(
         .unwrap_or_else(|| PathBuf::from("<command line>"));
     let err = |message: String| ConfigError {
         path: path.clone(),
+        location: None,
         message,
+    };
+    // The same error, placed at `key` in the file.
+    let err_at = |key: &str, message: String| ConfigError {
+        location: source.as_deref().and_then(|p| locate(p, key)),
+        ..err(message)
     };
     let mut settings_table = toml::Table::new();
     let mut select: Option<Vec<String>> = None;
@@ -273,6 +495,7 @@ pub fn resolve(
     let mut preview = false;
 
     for (key, value) in table {
+        let err = |message: String| err_at(&key, message);
         let value_err = |e: toml::de::Error| {
             err(format!(
                 "invalid value for `{key}`: {}",
@@ -284,7 +507,7 @@ pub fn resolve(
             "ignore" => ignore = Vec::deserialize(value).map_err(value_err)?,
             "fail-on" => {
                 let s = String::deserialize(value).map_err(value_err)?;
-                fail_on = Severity::parse(&s).ok_or_else(|| {
+                fail_on = parse_severity(&s).ok_or_else(|| {
                     err(format!(
                         "invalid value for `fail-on`: `{s}` (expected error, warning or note)"
                     ))
@@ -325,6 +548,8 @@ pub fn resolve(
             }
             "follow-symlinks" => follow_symlinks = bool::deserialize(value).map_err(value_err)?,
             "preview" => preview = bool::deserialize(value).map_err(value_err)?,
+            // Applied by `discover`; a table handed over directly has none.
+            "extend" => {}
             k if Settings::SECTIONS.contains(&k) => {
                 settings_table.insert(key, value);
             }
@@ -334,10 +559,11 @@ pub fn resolve(
                     .chain(Settings::SECTIONS)
                     .copied()
                     .collect();
-                return Err(err(format!(
-                    "unknown key `{other}`{}",
-                    did_you_mean(other, &known)
-                )));
+                let hint = match did_you_mean(other, &known) {
+                    h if h.is_empty() => format!(" (valid keys: {})", known.join(", ")),
+                    h => h,
+                };
+                return Err(err(format!("unknown key `{other}`{hint}")));
             }
         }
     }
@@ -384,13 +610,29 @@ pub fn resolve(
     enabled.dedup_by_key(|m| m.code);
 
     let mut severity = BTreeMap::new();
+    let err = |message: String| err_at("severity", message);
     for (rule, level) in severity_raw {
-        let meta = find_rule(&rule, "severity").map_err(&err)?;
-        let level = Severity::parse(&level).ok_or_else(|| {
-            err(format!("invalid severity `{level}` for `{rule}` in `severity` (expected error, warning or note)"))
+        let meta = find_rule(&rule, "severity").map_err(err)?;
+        if matches!(level.trim(), "off" | "allow") {
+            if ALWAYS_ON.contains(&meta.code) {
+                return Err(err(format!(
+                    "`{}` cannot be switched off: what rustgate could not read always fails the gate",
+                    meta.code
+                )));
+            }
+            enabled.retain(|m| m.code != meta.code);
+            continue;
+        }
+        let level = parse_severity(&level).ok_or_else(|| {
+            err(format!("invalid severity `{level}` for `{rule}` in `severity` (expected error, warning, note or off)"))
         })?;
         severity.insert(meta.code, level);
     }
+    let err = |message: String| ConfigError {
+        path: path.clone(),
+        location: None,
+        message,
+    };
 
     let mut per_file_ignores = Vec::new();
     for (glob, codes) in per_file {
@@ -429,6 +671,11 @@ pub fn resolve(
 /// `RG101`, `unsafe-in-business-logic`, a code prefix such as `RG2`, or `ALL`.
 fn resolve_selector(selector: &str, key: &str) -> Result<Vec<&'static RuleMeta>, String> {
     let all = registry::all();
+    // `--select "RG101, RG201"` and `["RG101 "]` mean what they say.
+    let selector = selector.trim();
+    if selector.is_empty() {
+        return Ok(Vec::new());
+    }
     if selector.eq_ignore_ascii_case("ALL") {
         return Ok(all);
     }
@@ -446,7 +693,18 @@ fn resolve_selector(selector: &str, key: &str) -> Result<Vec<&'static RuleMeta>,
 }
 
 fn find_rule(code_or_name: &str, key: &str) -> Result<&'static RuleMeta, String> {
+    let code_or_name = code_or_name.trim();
     registry::find(code_or_name).ok_or_else(|| unknown_rule(code_or_name, key))
+}
+
+/// A severity as users type it: `error`, `warning` (or `warn`, as clippy and
+/// eslint spell it), `note` (or `info`).
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "warn" => Some(Severity::Warning),
+        "info" => Some(Severity::Note),
+        other => Severity::parse(other),
+    }
 }
 
 fn unknown_rule(selector: &str, key: &str) -> String {
@@ -504,4 +762,279 @@ fn globs(patterns: &[String], key: &str) -> Result<GlobSet, String> {
     builder
         .build()
         .map_err(|e| format!("invalid globs in `{key}`: {e}"))
+}
+
+/// The driver's keys with their defaults and what they do, in the order
+/// `rustgate init` writes them. Every key of [`DRIVER_KEYS`] is here (a test
+/// holds it).
+const DRIVER_DEFAULTS: &[(&str, &str, &str)] = &[
+    (
+        "select",
+        "[\"ALL\"]",
+        "Rules to run: codes, prefixes (\"RG2\") or names.",
+    ),
+    ("ignore", "[]", "Rules to switch off, after `select`."),
+    (
+        "preview",
+        "false",
+        "Also run preview rules (not yet measured on real services).",
+    ),
+    (
+        "fail-on",
+        "\"error\"",
+        "The lowest severity that fails the gate: error, warning (warn) or note.",
+    ),
+    (
+        "exclude",
+        "[]",
+        "Globs of files not to check (relative to the workspace root).",
+    ),
+    (
+        "require-suppression-reason",
+        "false",
+        "A `rustgate: allow(..)` comment must give a reason.",
+    ),
+    (
+        "sarif-category",
+        "\"rustgate/\"",
+        "SARIF automationDetails.id (GitHub code scanning category).",
+    ),
+    (
+        "max-file-size",
+        "4194304",
+        "Files larger than this many bytes are RG901, never read whole.",
+    ),
+    (
+        "max-nesting",
+        "1000",
+        "Files nesting deeper than this are RG901, never parsed (at most 5000).",
+    ),
+    (
+        "follow-symlinks",
+        "false",
+        "Check .rs symlinks whose target lies inside the workspace.",
+    ),
+    (
+        "extend",
+        "\"../rustgate.toml\"",
+        "Build on another configuration file (its keys first, these on top).",
+    ),
+];
+
+/// Tables of the driver, with their defaults.
+const DRIVER_TABLES: &[(&str, &str, &str)] = &[
+    (
+        "severity",
+        "# RG201 = \"warn\"  # error, warning (warn), note, or off",
+        "Severity per rule.",
+    ),
+    (
+        "per-file-ignores",
+        "# \"src/legacy/**\" = [\"RG3\"]",
+        "Rules switched off for files matching a glob.",
+    ),
+    (
+        "business-logic",
+        "include = []\nexclude = []",
+        "Globs that widen or narrow what RG101 calls business logic.",
+    ),
+    (
+        "coverage",
+        "# reports = [\"lcov.info\"]\n# min-total = 80.0",
+        "The coverage gate (see README, \"Coverage gate\").",
+    ),
+];
+
+/// `rustgate init`: a `rustgate.toml` with every key at its default,
+/// commented out, each with what it does.
+pub fn template() -> String {
+    let mut out = String::from(
+        "# rustgate configuration. Every key is shown at its default, commented out:\n\
+         # uncomment a line to change it. `rustgate check --show-settings` prints the\n\
+         # effective configuration and where each value comes from.\n\n",
+    );
+    for (key, default, what) in DRIVER_DEFAULTS {
+        out.push_str(&format!("# {what}\n# {key} = {default}\n\n"));
+    }
+    for (key, body, what) in DRIVER_TABLES {
+        out.push_str(&format!("# {what}\n# [{key}]\n"));
+        for line in body.lines() {
+            match line.strip_prefix("# ") {
+                Some(example) => out.push_str(&format!("# {example}\n")),
+                None => out.push_str(&format!("# {line}\n")),
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("# Rule options (`rustgate rule CODE` documents each).\n");
+    if let Ok(toml::Value::Table(sections)) = toml::Value::try_from(Settings::default()) {
+        for (section, value) in sections {
+            let mut one = toml::Table::new();
+            one.insert(section, value);
+            if let Ok(text) = toml::to_string(&one) {
+                for line in text.lines() {
+                    out.push_str(&format!("# {line}\n").replace("# \n", "#\n"));
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `check --show-settings`: the effective configuration, each top-level key
+/// with where its value comes from (a file, the command line, or the
+/// default), then the rules that run.
+pub fn show_settings(
+    found: &Discovered,
+    config: &Config,
+    overrides: &Overrides,
+    root: &Path,
+) -> String {
+    use crate::workspace::rel;
+    let mut out = String::new();
+    match &found.source {
+        Some(p) => out.push_str(&format!("# configuration: {}\n", rel(root, p))),
+        None => out.push_str("# configuration: none found, defaults apply\n"),
+    }
+    let mut cli = toml::Table::new();
+    if let Some(sel) = &overrides.select {
+        cli.insert(
+            "select".into(),
+            toml::Value::try_from(sel).unwrap_or(toml::Value::Array(Vec::new())),
+        );
+    }
+    if !overrides.ignore.is_empty() {
+        let mut all: Vec<String> = match found.table.get("ignore") {
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        all.extend(overrides.ignore.iter().cloned());
+        cli.insert(
+            "ignore".into(),
+            toml::Value::try_from(all).unwrap_or(toml::Value::Array(Vec::new())),
+        );
+    }
+    if let Some(f) = overrides.fail_on {
+        cli.insert("fail-on".into(), toml::Value::String(f.as_str().to_owned()));
+    }
+    if overrides.preview {
+        cli.insert("preview".into(), toml::Value::Boolean(true));
+    }
+    let origin = |key: &str| -> String {
+        if cli.contains_key(key) {
+            "command line".to_owned()
+        } else {
+            match found.origins.get(key) {
+                Some(p) => rel(root, p),
+                None => "default".to_owned(),
+            }
+        }
+    };
+    let value_of = |key: &str| -> Option<toml::Value> {
+        cli.get(key).or_else(|| found.table.get(key)).cloned()
+    };
+    for (key, default, _) in DRIVER_DEFAULTS {
+        if *key == "extend" {
+            continue;
+        }
+        let value = match value_of(key) {
+            Some(v) => v.to_string(),
+            None => (*default).to_owned(),
+        };
+        out.push_str(&format!("{key} = {value}  # {}\n", origin(key)));
+    }
+    let mut tables = toml::Table::new();
+    for (key, _, _) in DRIVER_TABLES {
+        if let Some(v) = value_of(key) {
+            tables.insert((*key).to_owned(), v);
+        }
+    }
+    if let Ok(toml::Value::Table(sections)) = toml::Value::try_from(&config.settings) {
+        tables.extend(sections);
+    }
+    for (key, value) in tables {
+        let mut one = toml::Table::new();
+        let from = origin(&key);
+        one.insert(key, value);
+        if let Ok(text) = toml::to_string(&one) {
+            out.push_str(&format!("\n# from: {from}\n{}", text.trim_start()));
+        }
+    }
+    out.push_str(&format!("\n# rules that run ({}):\n", config.enabled.len()));
+    for m in &config.enabled {
+        out.push_str(&format!(
+            "#   {} {} ({}{})\n",
+            m.code,
+            m.name,
+            config.severity_of(m),
+            if m.preview { ", preview" } else { "" }
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `rustgate init`'s template names every key, and its values are the
+    /// defaults: uncommented, they resolve to what no configuration gives.
+    #[test]
+    fn the_init_template_holds_every_key_at_its_default() {
+        let text = template();
+        for key in DRIVER_KEYS {
+            assert!(
+                text.contains(&format!("\n# {key} = ")) || text.contains(&format!("\n# [{key}]")),
+                "`{key}` is missing from the template"
+            );
+        }
+        for section in Settings::SECTIONS {
+            assert!(
+                text.contains(&format!("\n# [{section}]")),
+                "[{section}] is missing"
+            );
+        }
+        // The driver's keys, uncommented (all but `extend`, whose value is an
+        // example), and the rule options.
+        let mut uncommented = String::new();
+        let mut in_rule_options = false;
+        let mut in_driver_tables = false;
+        for line in text.lines() {
+            in_rule_options |= line.starts_with("# Rule options");
+            in_driver_tables |= line.starts_with("# [") && !in_rule_options;
+            if in_driver_tables && !in_rule_options {
+                continue;
+            }
+            let Some(body) = line.strip_prefix("# ") else {
+                continue;
+            };
+            let is_key = body.split_once(" = ").is_some_and(|(k, _)| {
+                k.chars().all(|c| c.is_ascii_lowercase() || c == '-') && k != "extend"
+            });
+            if (is_key && !line.contains("  #") && (in_rule_options || !body.contains('/')))
+                || (in_rule_options && body.starts_with('['))
+            {
+                uncommented.push_str(body);
+                uncommented.push('\n');
+            }
+        }
+        let table: toml::Table = uncommented.parse().expect("the template's values parse");
+        let from_template = resolve(None, table, &Overrides::default()).expect("they are valid");
+        let default = resolve(None, toml::Table::new(), &Overrides::default()).expect("defaults");
+        assert_eq!(from_template.settings, default.settings);
+        assert_eq!(from_template.fail_on, default.fail_on);
+        assert_eq!(from_template.max_file_size, default.max_file_size);
+        assert_eq!(from_template.max_nesting, default.max_nesting);
+        assert_eq!(from_template.follow_symlinks, default.follow_symlinks);
+        assert_eq!(
+            from_template.require_suppression_reason,
+            default.require_suppression_reason
+        );
+        let codes = |c: &Config| c.enabled.iter().map(|m| m.code).collect::<Vec<_>>();
+        assert_eq!(codes(&from_template), codes(&default));
+    }
 }

@@ -33,6 +33,15 @@ pub struct RunOptions {
     /// `--stdin-filename`: check this text as that file, with the rest of
     /// its package from disk, and report only that file's findings.
     pub stdin: Option<Stdin>,
+    /// Counts checked files as they finish (for a progress line).
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// How far a run is: files to check and files checked.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
 }
 
 /// A file's text given on stdin in place of its content on disk.
@@ -236,6 +245,36 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
     pool.install(|| run_in_pool(options))
 }
 
+/// `check --show-settings`: the effective configuration of the run these
+/// options describe, with where each value comes from, and the notices about
+/// configuration files it does not use.
+pub fn show_settings(options: &RunOptions) -> Result<(String, Vec<String>), RunError> {
+    let inputs = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let mut paths = Vec::new();
+    for p in &inputs {
+        paths.push(std::fs::canonicalize(p).map_err(|e| RunError::PathNotFound(p.clone(), e))?);
+    }
+    let workspace = Workspace::discover(&paths);
+    let found = config::discover(
+        &workspace.config_root,
+        paths.first().map(PathBuf::as_path),
+        options.config.as_deref(),
+    )
+    .map_err(RunError::Config)?;
+    let config = config::resolve(
+        found.source.clone(),
+        found.table.clone(),
+        &options.overrides,
+    )
+    .map_err(RunError::Config)?;
+    let text = config::show_settings(&found, &config, &options.overrides, &workspace.root);
+    Ok((text, found.notices))
+}
+
 fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     let start = Instant::now();
     let mut paths = Vec::new();
@@ -258,14 +297,60 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
             .unwrap_or_else(|| paths[0].clone());
         paths = vec![dir];
     }
-    let mut notices = Vec::new();
-    let (source, table) = config::discover(&workspace.config_root, options.config.as_deref())
-        .map_err(RunError::Config)?;
-    let config = config::resolve(source, table, &options.overrides).map_err(RunError::Config)?;
+    let found = config::discover(
+        &workspace.config_root,
+        paths.first().map(PathBuf::as_path),
+        options.config.as_deref(),
+    )
+    .map_err(RunError::Config)?;
+    let mut notices = found.notices;
+    let config =
+        config::resolve(found.source, found.table, &options.overrides).map_err(RunError::Config)?;
+    // A member's own configuration applies when that member is checked on
+    // its own; in a wider run it is shadowed: say so.
+    for package in &workspace.packages {
+        let dir = workspace.root.join(&package.dir);
+        let below = paths
+            .first()
+            .is_some_and(|p| dir != *p && dir.starts_with(p));
+        for name in config::CONFIG_NAMES {
+            let file = dir.join(name);
+            if below && config.source.as_ref() != Some(&file) && file.is_file() {
+                notices.push(format!(
+                    "{} is not used: it applies when `{}` is checked on its own",
+                    crate::workspace::rel(&workspace.root, &file),
+                    crate::workspace::rel(&workspace.root, &dir)
+                ));
+            }
+        }
+    }
+    if config
+        .enabled
+        .iter()
+        .all(|m| config::ALWAYS_ON.contains(&m.code))
+    {
+        notices.push(
+            "no rule is enabled (check `select`, `ignore` and `severity` in the configuration and on the command line)"
+                .to_owned(),
+        );
+    }
     let coverage_config =
         coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
     let (mut files, walk_notes) = workspace.files(&paths, &config);
     notices.extend(walk_notes.notes);
+    if files.is_empty() && options.stdin.is_none() {
+        notices.push(format!(
+            "no Rust files to check under {}",
+            paths
+                .iter()
+                .map(|p| match crate::workspace::rel(&workspace.root, p) {
+                    r if r.is_empty() => ".".to_owned(),
+                    r => r,
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let stdin_path = match (&options.stdin, &stdin_abs) {
         (Some(stdin), Some(abs)) => Some(overlay(&workspace, &mut files, abs, stdin, &config)),
         _ => None,
@@ -308,7 +393,17 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     // thread while the other waits, became the tail (0.25 s on the corpus).
     let (huge, rest): (Vec<&SourceFile>, Vec<&SourceFile>) =
         files.iter().partition(|f| f.size >= HUGE_FILE);
-    let check = |f: &&SourceFile| check_one(f, &config, &rules, cache.as_ref());
+    if let Some(p) = &options.progress {
+        p.total
+            .store(files.len(), std::sync::atomic::Ordering::Relaxed);
+    }
+    let check = |f: &&SourceFile| {
+        let result = check_one(f, &config, &rules, cache.as_ref());
+        if let Some(p) = &options.progress {
+            p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    };
     let (mut results, rest): (Vec<FileResult>, Vec<FileResult>) = rayon::join(
         || huge.iter().map(check).collect(),
         || rest.par_iter().with_max_len(1).map(check).collect(),
@@ -1124,9 +1219,28 @@ fn crate_phase(
             out
         })
         .collect();
+    // The reverse: who depends on each crate.
+    let by_name: HashMap<&str, usize> = indexes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.name.as_str(), i))
+        .collect();
+    let mut dependents: Vec<Vec<CrateDep>> = vec![Vec::new(); indexes.len()];
+    for (gi, ds) in deps.iter().enumerate() {
+        for d in ds {
+            if let Some(&di) = by_name.get(d.name.as_str()) {
+                dependents[di].push(CrateDep {
+                    extern_name: d.extern_name.clone(),
+                    name: indexes[gi].name.clone(),
+                    files: indexes[gi].files.clone(),
+                });
+            }
+        }
+    }
     let mut indexes = indexes;
-    for (index, deps) in indexes.iter_mut().zip(deps) {
+    for ((index, deps), dependents) in indexes.iter_mut().zip(deps).zip(dependents) {
         index.dependencies = deps;
+        index.dependents = dependents;
     }
     // What the error rules judge a library by: who uses it, how it is built.
     for (index, group) in indexes.iter_mut().zip(&groups) {

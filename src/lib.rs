@@ -11,5 +11,6 @@ pub mod fingerprint;
 pub mod fuzzing;
 pub mod nesting;
 pub mod output;
+pub mod server;
 pub mod suppress;
 pub mod workspace;

@@ -159,3 +159,63 @@ fn outputs_written_to_files_in_the_same_run() {
         serde_json::from_slice(&std::fs::read(dirty.path().join("out.json")).unwrap()).unwrap();
     assert_eq!(json["diagnostics"][0]["code"], "RG101");
 }
+
+#[test]
+fn completions_and_manual_page_come_from_the_flags() {
+    let dir = crate_with_lib("");
+    let o = rustgate(dir.path(), &["completions", "bash"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let bash = stdout(&o);
+    assert!(bash.contains("_rustgate()"), "{bash}");
+    assert!(bash.contains("--show-settings"), "{bash}");
+    let o = rustgate(dir.path(), &["completions", "fish"]);
+    assert!(
+        stdout(&o).contains("complete -c rustgate"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(code(&rustgate(dir.path(), &["completions", "tcsh"])), 2);
+    let o = rustgate(dir.path(), &["man"]);
+    assert_eq!(code(&o), 0);
+    let man = stdout(&o);
+    assert!(
+        man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH rustgate"),
+        "{man}"
+    );
+    assert!(man.contains("check"), "{man}");
+}
+
+#[test]
+fn colour_on_request_and_a_pointer_to_the_rule_doc() {
+    let dir = crate_with_lib(UNSAFE_LIB);
+    // The test's stdout is a pipe: no colour by default...
+    let o = rustgate(dir.path(), &["check"]);
+    assert!(!stdout(&o).contains('\u{1b}'), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("= see `rustgate rule RG101`"),
+        "{}",
+        stdout(&o)
+    );
+    // ...unless asked for; NO_COLOR (set by the helper) still wins.
+    let o = std::process::Command::new(crate::common::bin())
+        .args(["check", "--color", "always"])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("\u{1b}["), "{}", stdout(&o));
+    let o = std::process::Command::new(crate::common::bin())
+        .args(["check"])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env("FORCE_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(stdout(&o).contains("\u{1b}["), "{}", stdout(&o));
+    let o = rustgate(dir.path(), &["check", "--color", "always"]);
+    assert!(!stdout(&o).contains('\u{1b}'), "{}", stdout(&o));
+    // The progress line never reaches a pipe.
+    assert!(!stderr(&o).contains("checking"), "{}", stderr(&o));
+}

@@ -436,11 +436,11 @@ fn cargo_metadata_keys_and_values_are_checked_as_in_rustgate_toml() {
     for (tail, expected) in [
         (
             "[workspace]\n\n[workspace.metadata.rustgate]\nselct = [\"RG101\"]\n",
-            "Cargo.toml: unknown key `selct` (did you mean `select`?)",
+            "Cargo.toml:9:1: unknown key `selct` (did you mean `select`?)",
         ),
         (
             "[package.metadata.rustgate]\nfail-on = 3\n",
-            "Cargo.toml: invalid value for `fail-on`",
+            "Cargo.toml:7:1: invalid value for `fail-on`",
         ),
     ] {
         let dir = with_manifest(tail);

@@ -191,7 +191,7 @@ fn no_output_reads_through_a_link_the_walk_refused() {
     write(
         outside.path(),
         "credentials",
-        b"https://user:SECRET-TOKEN@example.com\n",
+        b"https://user:XYZZY-PLANTED-TOKEN@example.com\n",
     );
     let dir = crate_with_lib("pub fn f() {}\n");
     let src = dir.path().join("src");
@@ -216,7 +216,7 @@ fn no_output_reads_through_a_link_the_walk_refused() {
         );
         let all = format!("{}{}", stdout(&o), stderr(&o));
         assert_eq!(code(&o), 1, "{format}: {all}");
-        assert!(!all.contains("SECRET"), "{format}: {all}");
+        assert!(!all.contains("XYZZY"), "{format}: {all}");
         assert_eq!(all.matches("RG901").count().min(3), 3, "{format}: {all}");
     }
     let o = run_with_deadline(
@@ -510,7 +510,7 @@ fn configuration_files_are_read_only_inside_the_tree() {
     write(
         outside.path(),
         "credentials",
-        b"https://user:SECRET-TOKEN@example.com\n",
+        b"https://user:XYZZY-PLANTED-TOKEN@example.com\n",
     );
     let secret = outside.path().join("credentials");
     let dir = crate_with_lib(crate::common::UNSAFE_LIB);
@@ -518,7 +518,7 @@ fn configuration_files_are_read_only_inside_the_tree() {
     let check = |dir: &Path| {
         let o = run_with_deadline(dir, &["check", "--no-cache"], Duration::from_secs(60));
         let all = format!("{}{}", stdout(&o), stderr(&o));
-        assert!(!all.contains("SECRET"), "{all}");
+        assert!(!all.contains("XYZZY"), "{all}");
         (code(&o), stderr(&o))
     };
     for name in ["rustgate.toml", ".rustgate.toml"] {
@@ -574,8 +574,38 @@ fn configuration_files_are_read_only_inside_the_tree() {
     );
     std::os::unix::fs::symlink("config/rustgate.toml", &config).unwrap();
     assert_eq!(check(dir.path()).0, 0);
-    // Named with `--config`, the user's choice: read.
+    // `extend` from a file of the tree: only to a regular file of the tree.
     std::fs::remove_file(&config).unwrap();
+    let credentials = secret.to_str().unwrap();
+    write(
+        dir.path(),
+        "rustgate.toml",
+        format!("extend = \"{credentials}\"\n").as_bytes(),
+    );
+    let (exit, err) = check(dir.path());
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "rustgate.toml:1:1: `extend` target `{credentials}` is outside the workspace: not read"
+        )),
+        "{err}"
+    );
+    assert!(
+        Command::new("mkfifo")
+            .arg(dir.path().join("base.toml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    write(dir.path(), "rustgate.toml", b"extend = \"base.toml\"\n");
+    let (exit, err) = check(dir.path());
+    assert_eq!(exit, 2, "{err}");
+    assert!(
+        err.contains("`extend` target `base.toml` is not a regular file: not read"),
+        "{err}"
+    );
+    std::fs::remove_file(&config).unwrap();
+    // Named with `--config`, the user's choice: read.
     write(outside.path(), "strict.toml", b"ignore = [\"RG101\"]\n");
     let o = rustgate(
         dir.path(),

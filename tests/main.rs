@@ -18,5 +18,6 @@ mod limits;
 mod meta;
 mod outputs;
 mod preview;
+mod server;
 mod suppressions;
 mod workspace;

@@ -15,7 +15,8 @@ fn rule_table() -> String {
     );
     for m in registry::all() {
         s.push_str(&format!(
-            "| `{}` | `{}` | {} | {} | {} |\n",
+            "| [`{}`](docs/rules/{}.md) | `{}` | {} | {} | {} |\n",
+            m.code,
             m.code,
             m.name,
             m.default_severity,
@@ -44,6 +45,41 @@ fn readme_rule_list_matches_the_registry() {
                 "README.md's rule list is out of date: run `UPDATE_README=1 cargo test readme` and commit"
             );
         }
+    }
+}
+
+/// `docs/rules/CODE.md` for every rule, as `rustgate rule CODE` prints it:
+/// the pages SARIF's `helpUri` and the README's table link to.
+#[test]
+fn rule_pages_match_the_registry() {
+    let dir = repo().join("docs/rules");
+    let update = std::env::var_os("UPDATE_README").is_some();
+    let mut stale = Vec::new();
+    let mut want_files = Vec::new();
+    for m in registry::all() {
+        let path = dir.join(format!("{}.md", m.code));
+        let want = rustgate::cli::rule_page(m);
+        want_files.push(format!("{}.md", m.code));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, want).unwrap();
+            } else {
+                stale.push(m.code);
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/rules is out of date for {stale:?}: run `UPDATE_README=1 cargo test readme rule_pages` and commit"
+    );
+    // No page for a rule that no longer exists.
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            want_files.contains(&name),
+            "docs/rules/{name} names no rule"
+        );
     }
 }
 

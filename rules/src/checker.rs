@@ -648,7 +648,7 @@ fn expr_attrs(expr: &syn::Expr) -> &[syn::Attribute] {
 }
 
 /// `#[test]`, `#[tokio::test]`, `#[rstest]`, `#[bench]`, or a `#[cfg(..)]` that
-/// requires `test` (`cfg(test)`, `cfg(all(test, ..))`).
+/// requires `test` or test support (see [`cfg_requires_test`]).
 pub fn attrs_are_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         // Doc comments are attributes too: compare without allocating.
@@ -679,24 +679,43 @@ pub fn attrs_are_test(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// Whether a cfg predicate can only hold under `test`: `test`, or `all(..)`
-/// containing `test`.
+/// Whether a cfg predicate holds only when building tests or test support:
+/// `test`; `all(..)` containing such a predicate; `any(..)` of which every
+/// alternative is one; a feature named for tests (`feature = "test-utils"`,
+/// `"testing"`, `"mocks"`: test support other crates' tests enable, as in
+/// `#[cfg(any(test, feature = "test-utils"))] pub mod test_utils;`).
 fn cfg_requires_test(tokens: &proc_macro2::TokenStream) -> bool {
-    let mut iter = tokens.clone().into_iter().peekable();
-    match iter.next() {
-        Some(proc_macro2::TokenTree::Ident(id)) if id == "test" => iter.peek().is_none(),
-        Some(proc_macro2::TokenTree::Ident(id)) if id == "all" => match iter.next() {
-            Some(proc_macro2::TokenTree::Group(g)) => g
-                .stream()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .split(|t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ','))
-                .any(|part| {
-                    part.len() == 1
-                        && matches!(&part[0], proc_macro2::TokenTree::Ident(i) if i == "test")
-                }),
-            _ => false,
-        },
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    predicate_is_test(&tokens)
+}
+
+fn predicate_is_test(tokens: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::TokenTree as T;
+    let parts = |g: &proc_macro2::Group| -> Vec<Vec<T>> {
+        g.stream()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .split(|t| matches!(t, T::Punct(p) if p.as_char() == ','))
+            .filter(|part| !part.is_empty())
+            .map(<[T]>::to_vec)
+            .collect()
+    };
+    match tokens {
+        [T::Ident(id)] => id == "test",
+        [T::Ident(id), T::Group(g)] if id == "all" => parts(g).iter().any(|p| predicate_is_test(p)),
+        [T::Ident(id), T::Group(g)] if id == "any" => {
+            let parts = parts(g);
+            !parts.is_empty() && parts.iter().all(|p| predicate_is_test(p))
+        }
+        [T::Ident(id), T::Punct(eq), T::Literal(lit)] if id == "feature" && eq.as_char() == '=' => {
+            let name = lit.to_string();
+            name.trim_matches('"').split(['-', '_']).any(|w| {
+                matches!(
+                    w,
+                    "test" | "tests" | "testing" | "testutils" | "testkit" | "mock" | "mocks"
+                )
+            })
+        }
         _ => false,
     }
 }
@@ -752,6 +771,25 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cfg_of_tests_and_test_support_is_test_code() {
+        let is_test = |attr: syn::Attribute| attrs_are_test(&[attr]);
+        assert!(is_test(syn::parse_quote!(#[cfg(test)])));
+        assert!(is_test(syn::parse_quote!(#[cfg(all(test, unix))])));
+        assert!(is_test(
+            syn::parse_quote!(#[cfg(any(test, feature = "test-utils"))])
+        ));
+        assert!(is_test(syn::parse_quote!(#[cfg(feature = "testing")])));
+        assert!(is_test(
+            syn::parse_quote!(#[cfg(any(test, all(unix, test)))])
+        ));
+        assert!(!is_test(syn::parse_quote!(#[cfg(any(test, unix))])));
+        assert!(!is_test(syn::parse_quote!(#[cfg(not(test))])));
+        assert!(!is_test(syn::parse_quote!(#[cfg(feature = "attestation")])));
+        assert!(!is_test(syn::parse_quote!(#[cfg(any())])));
+        assert!(!is_test(syn::parse_quote!(#[cfg(test_x)])));
+    }
+
     use std::sync::Mutex;
 
     use super::*;

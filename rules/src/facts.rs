@@ -104,6 +104,9 @@ pub struct FileFacts {
     pub errors: crate::rules::error_facts::ErrorFacts,
     /// Facts of the SQL rule (RG401).
     pub sql: crate::rules::sql_facts::SqlFacts,
+    /// Facts of the unvalidated-input rule (RG603).
+    #[serde(default)]
+    pub input: crate::rules::security::unvalidated_input::InputFacts,
 }
 
 /// One file of a crate as the crate phase sees it.
@@ -129,6 +132,11 @@ pub struct CrateIndex<'a> {
     /// libraries, and for a package's binaries, tests, examples and benches
     /// the package's own library. Empty outside Cargo.
     pub dependencies: Vec<CrateDep<'a>>,
+    /// Crates of the workspace that depend on this one (for a library: the
+    /// packages naming it as a `path` dependency, and its own package's
+    /// binaries, tests, examples and benches), each with the name it uses
+    /// for this crate. Empty outside Cargo.
+    pub dependents: Vec<CrateDep<'a>>,
     /// The crate's place in the workspace, filled by the driver; unknown by
     /// default.
     pub context: CrateContext,
@@ -387,6 +395,7 @@ impl<'a> CrateIndex<'a> {
             files,
             settings,
             dependencies: Vec::new(),
+            dependents: Vec::new(),
             context: CrateContext::default(),
         }
     }

@@ -1,10 +1,16 @@
 //! The registry: every rule and every driver diagnostic, by stable code.
 
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::r#async::blocking_in_async::BlockingInAsync;
+use crate::rules::r#async::lock_across_await::LockAcrossAwait;
 use crate::rules::error_as_string::ErrorAsString;
 use crate::rules::error_variant_erased::ErrorVariantErased;
 use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::security::hardcoded_secret::HardcodedSecret;
+use crate::rules::security::insecure_token_check::InsecureTokenCheck;
 use crate::rules::security::tls_verification_disabled::TlsVerificationDisabled;
+use crate::rules::security::unvalidated_input::UnvalidatedInput;
+use crate::rules::security::weak_password_hash::WeakPasswordHash;
 use crate::rules::sql_concatenation::SqlConcatenation;
 use crate::rules::undocumented_unsafe::UndocumentedUnsafe;
 use crate::rules::unwrap_in_handler::UnwrapInHandler;
@@ -21,7 +27,13 @@ static RULES: &[&dyn Rule] = &[
     &ErrorVariantErased,
     &WildcardErrorMatch,
     &SqlConcatenation,
+    &BlockingInAsync,
+    &LockAcrossAwait,
+    &HardcodedSecret,
+    &WeakPasswordHash,
+    &UnvalidatedInput,
     &TlsVerificationDisabled,
+    &InsecureTokenCheck,
 ];
 
 /// Diagnostics produced by the driver (parse errors, suppressions, coverage).

@@ -24,8 +24,10 @@ pub struct Settings {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ErrorAsStringOptions {
-    /// Also check application libraries: library targets that no other
-    /// package of the workspace depends on, in a package with a binary.
+    /// Also check application code: application libraries (library
+    /// targets that no other package of the workspace depends on, in a
+    /// package with a binary) and functions of workspace libraries that
+    /// only binaries use.
     pub include_application_libraries: bool,
 }
 

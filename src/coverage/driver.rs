@@ -113,6 +113,7 @@ pub fn resolve(
             CoverageConfig::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
                 ConfigError {
                     path: path.clone(),
+                    location: None,
                     message: format!(
                         "invalid `[coverage]`: {}",
                         crate::config::with_suggestion(e.message())
@@ -145,6 +146,7 @@ pub fn resolve(
     match overrides.needs_report() {
         Some(flag) => Err(ConfigError {
             path: PathBuf::from("<command line>"),
+            location: None,
             message: format!(
                 "`{flag}` needs a coverage report: pass `--coverage PATH` or set `[coverage] reports`"
             ),

@@ -115,6 +115,10 @@ fn snippets(run: &Run, w: &mut dyn termcolor::WriteColor) -> io::Result<()> {
         if let Some(help) = &d.help {
             notes.push(format!("help: {}", escape_controls(help, true)));
         }
+        // As clippy links each lint's page: where to read the rule's doc.
+        if d.rule.code.starts_with("RG") {
+            notes.push(format!("see `rustgate rule {}`", d.rule.code));
+        }
         let snippet = Snippet::new(severity)
             .with_code(d.rule.code)
             .with_message(escape_controls(&d.message, true))

@@ -44,7 +44,7 @@ fn rule_descriptor(rule: &RuleMeta) -> Value {
         "shortDescription": { "text": rule.summary },
         "fullDescription": { "text": rule.full_description() },
         "help": { "text": doc, "markdown": doc },
-        "helpUri": format!("{INFORMATION_URI}#{}", rule.code.to_ascii_lowercase()),
+        "helpUri": format!("{INFORMATION_URI}/blob/main/docs/rules/{}.md", rule.code),
         "defaultConfiguration": { "level": level(rule.default_severity) },
         "properties": properties,
     })

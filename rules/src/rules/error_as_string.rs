@@ -1,5 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
+use crate::rules::call_graph::COMMON_METHODS;
 use crate::rules::error_facts::{self, ModuleVis, OPAQUE_CRATES, OpaqueFn, OpaqueKind};
 use crate::syntax::last_segment;
 use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, Span, TargetKind, declare_rule};
@@ -30,27 +31,66 @@ declare_rule! {
     /// Only library targets are checked, and not every library: binaries
     /// (`src/main.rs`, `src/bin/`), tests, examples and build scripts are
     /// exempt, because an application that only reports errors is where
-    /// `anyhow` belongs. So are, by what the workspace says:
+    /// `anyhow` belongs. So is application code inside libraries, by what
+    /// the workspace says:
     /// - application libraries: a library that no other package of the
     ///   workspace depends on, in a package with a binary (a service split
     ///   into `lib.rs` and `main.rs` for its tests); its only caller is its
-    ///   own binary. Option `include-application-libraries` checks them too;
+    ///   own binary;
+    /// - functions of a workspace library that only binaries of the
+    ///   workspace use (by name: a call by a path of two or more segments,
+    ///   a method call or a `use`; a glob import names nothing) and no
+    ///   other library of the workspace does: a binary's startup or CLI helper
+    ///   (`init_tables`, `export_schema`) whose errors are reported and
+    ///   the program exits. A function nobody in the workspace uses stays
+    ///   reported (it is the library's API);
     /// - libraries built only as `cdylib` / `staticlib` (a wasm front end, a
     ///   plugin): applications, not Rust APIs.
+    ///
+    /// Application code is still reported when there is evidence that a
+    /// caller needs to tell the errors apart:
+    /// - a caller in the crate, or in a workspace crate that depends on it,
+    ///   `match`es on the function's result (by the function's or method's
+    ///   name) with an `Err(_) =>` arm that does not look at the error and
+    ///   falls back to other work (`Err(_) => read_legacy_path(p)`,
+    ///   `Err(_) => StatusCode::NOT_FOUND.into_response()`), or the same
+    ///   with `.or_else(|_| ..)` / `.unwrap_or_else(|_| ..)` called on the
+    ///   function's result: every failure,
+    ///   a permission error or a database outage as much as "not found",
+    ///   gets the same treatment. Not evidence: an `Err(e)` arm that names
+    ///   the error, an arm that returns an error, exits, panics or does
+    ///   nothing, a predicate's answer (`Err(_) => false`, `Ok(false)`,
+    ///   `None`) and a default value (`0`, `Vec::new()`,
+    ///   `Default::default()`). Method calls with a name std types share
+    ///   (`read`, `parse`, `get`, ...) are not matched to the crate's
+    ///   functions;
+    /// - the function returns an error built from a message saying the
+    ///   operation was cancelled or interrupted (`Err(anyhow!("sync
+    ///   cancelled"))`, `bail!(..)`, `Err("interrupted".into())`): a user's
+    ///   stop a caller can only tell from a failure by its text.
+    ///
+    /// rustgate does not know types: callers are matched by name, so a call
+    /// of another function or method of the same name counts as a use (or
+    /// as evidence) too.
+    ///
+    /// Option `include-application-libraries` reports application code as
+    /// any library code (the first two exemptions off; `cdylib` /
+    /// `staticlib`-only libraries stay exempt).
     ///
     /// ## Options
     /// ```toml
     /// [error-as-string]
-    /// include-application-libraries = false  # also check application libraries
+    /// include-application-libraries = false  # also check application code
     /// ```
     ///
     /// ## Accuracy
-    /// On the labelled services (dev set, 2026-12-03): 3 of 59 labelled
-    /// findings useful (0.05), recall 1.00, while the driver does not yet say
-    /// which libraries are application libraries; with that exemption (a
-    /// local trial) 0.20 useful, recall 0.33: the two readur findings a team
-    /// would act on sit in an application library, and the other four are
-    /// workspace libraries only a binary's startup calls.
+    /// On the labelled services (dev set, 2026-12-04): useful 1.00 (3 of 3
+    /// labelled findings), recall 1.00 (3 of 3). The readur findings a team
+    /// would act on are in an application library and come from the
+    /// evidence above (a storage trait whose caller falls back on any
+    /// error, a sync that returns "cancelled" as an error); lldap's startup
+    /// and CLI helpers are exempt as binary-only. Before (2026-12-03):
+    /// useful 0.20, recall 0.33.
     ///
     /// ## Why is this bad?
     /// A caller can only handle an error that has its own variant. With a string
@@ -92,7 +132,13 @@ const HELP: &str =
     "declare a `thiserror` enum with one variant per failure and return `Result<_, ThatError>`";
 
 impl ErrorAsString {
-    fn record_fn(cx: &Ctx<'_>, out: &mut Out, sig: &syn::Signature, owner: Option<String>) {
+    fn record_fn(
+        cx: &Ctx<'_>,
+        out: &mut Out,
+        sig: &syn::Signature,
+        body: Option<&syn::Block>,
+        owner: Option<String>,
+    ) {
         if cx.file.kind != TargetKind::Lib || !cx.is_business_logic() || cx.current_fn().is_some() {
             return;
         }
@@ -113,6 +159,7 @@ impl ErrorAsString {
             alias,
             inline_modules: cx.inline_modules().to_vec(),
             owner,
+            signals_cancellation: body.is_some_and(signals_cancellation),
         });
     }
 
@@ -169,17 +216,64 @@ impl Rule for ErrorAsString {
 
     fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
         error_facts::record_opaque_imports(file, cx.source, &mut out.facts.errors);
+        if cx.file.kind == TargetKind::Lib && !cx.in_test() {
+            record_test_modules(&file.items, &mut Vec::new(), out);
+        }
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-        if cx.file.kind != TargetKind::Lib || cx.in_test() {
+        if cx.in_test() {
+            return;
+        }
+        if let syn::Item::Use(u) = item
+            && uses_recorded(cx)
+        {
+            used_in_use(&u.tree, &mut out.facts.errors.used_names);
+        }
+        if cx.file.kind != TargetKind::Lib {
             return;
         }
         Self::record_item(cx, item, out);
         if let syn::Item::Fn(f) = item
             && matches!(f.vis, syn::Visibility::Public(_))
         {
-            Self::record_fn(cx, out, &f.sig, None);
+            Self::record_fn(cx, out, &f.sig, Some(&f.block), None);
+        }
+    }
+
+    fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
+        if cx.in_test() || !uses_recorded(cx) {
+            return;
+        }
+        let facts = &mut out.facts.errors;
+        match expr {
+            // `domain::init()`; a bare `init()` of another crate is named
+            // by its `use`, and bare names are mostly locals. Only calls: a
+            // path alone in a macro body is not always parsed.
+            syn::Expr::Call(c) => {
+                if let syn::Expr::Path(p) = &*c.func
+                    && p.path.segments.len() > 1
+                    && let Some(last) = p.path.segments.last()
+                {
+                    facts.used_names.insert(last.ident.to_string());
+                }
+            }
+            syn::Expr::MethodCall(m) => {
+                facts.used_names.insert(m.method.to_string());
+                if recovers_in_closure(m)
+                    && let Some(callee) = callee_name(&m.receiver)
+                {
+                    facts.recovered_calls.insert(callee);
+                }
+            }
+            syn::Expr::Match(m) => {
+                if let Some(callee) = callee_name(&m.expr)
+                    && m.arms.iter().any(recovers_every_error)
+                {
+                    facts.recovered_calls.insert(callee);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -190,7 +284,7 @@ impl Rule for ErrorAsString {
             && i.trait_.is_none()
         {
             let owner = type_name(&i.self_ty).unwrap_or_default();
-            Self::record_fn(cx, out, &f.sig, Some(owner));
+            Self::record_fn(cx, out, &f.sig, Some(&f.block), Some(owner));
         }
     }
 
@@ -199,7 +293,13 @@ impl Rule for ErrorAsString {
             && let Some(t) = cx.current_trait()
             && matches!(t.vis, syn::Visibility::Public(_))
         {
-            Self::record_fn(cx, out, &f.sig, Some(t.ident.to_string()));
+            Self::record_fn(
+                cx,
+                out,
+                &f.sig,
+                f.default.as_ref(),
+                Some(t.ident.to_string()),
+            );
         }
     }
 
@@ -213,12 +313,30 @@ impl Rule for ErrorAsString {
             return;
         }
         let context = &krate.context;
-        if context.is_native_library_only()
-            || (context.application_library == Some(true)
-                && !krate.settings.error_as_string.include_application_libraries)
-        {
+        if context.is_native_library_only() {
             return;
         }
+        let include = krate.settings.error_as_string.include_application_libraries;
+        let application = context.application_library == Some(true) && !include;
+        // Who calls what: the crate itself and the workspace crates that
+        // depend on it (its package's binaries among them).
+        let dependents = krate.dependents.iter().flat_map(|d| d.files.iter());
+        let recovered: HashSet<&str> = krate
+            .files
+            .iter()
+            .chain(dependents.clone())
+            .flat_map(|f| f.facts.errors.recovered_calls.iter().map(String::as_str))
+            .collect();
+        let used_by = |kind: TargetKind, name: &str| {
+            dependents
+                .clone()
+                .any(|f| f.info.kind == kind && f.facts.errors.used_names.contains(name))
+        };
+        // Only binaries of the workspace call it: an application's own
+        // helper (startup, a CLI subcommand), whatever else uses the library.
+        let binaries_only = |name: &str| {
+            !include && used_by(TargetKind::Bin, name) && !used_by(TargetKind::Lib, name)
+        };
         let api = Api::of(krate);
         let aliases: HashMap<&str, &str> = krate
             .files
@@ -236,6 +354,12 @@ impl Rule for ErrorAsString {
                     },
                     (None, None) => continue,
                 };
+                // A caller that must tell this error apart, or an outcome
+                // that is not a failure: reported in application code too.
+                let evidence = f.signals_cancellation || recovered.contains(f.name.as_str());
+                if !evidence && (application || binaries_only(&f.name)) {
+                    continue;
+                }
                 let module: Vec<String> = file
                     .module_path
                     .iter()
@@ -322,6 +446,235 @@ impl<'a> Api<'a> {
             .iter()
             .any(|(module, n)| *n == name && self.reachable(module, name))
     }
+}
+
+/// Modules compiled for tests only (`#[cfg(test)]`, a test-support
+/// feature), recorded as such: the checker does not hand their items to a
+/// rule that reads no test code, yet the files under them must not count as
+/// part of the API.
+fn record_test_modules(items: &[syn::Item], path: &mut Vec<String>, out: &mut Out) {
+    for item in items {
+        let syn::Item::Mod(m) = item else { continue };
+        path.push(m.ident.to_string());
+        if crate::checker::attrs_are_test(&m.attrs) {
+            out.facts.errors.modules.push(ModuleVis {
+                path: path.clone(),
+                public: matches!(m.vis, syn::Visibility::Public(_)),
+                test_only: true,
+            });
+        } else if let Some((_, inner)) = &m.content {
+            record_test_modules(inner, path, out);
+        }
+        path.pop();
+    }
+}
+
+/// Names used are recorded in the production code of libraries and
+/// binaries: the callers a library's function can have in the workspace.
+fn uses_recorded(cx: &Ctx<'_>) -> bool {
+    matches!(cx.file.kind, TargetKind::Lib | TargetKind::Bin)
+}
+
+/// The names a `use` brings in (`init_table` for `use a::sql::init_table`,
+/// the original name of a rename).
+fn used_in_use(tree: &syn::UseTree, out: &mut std::collections::BTreeSet<String>) {
+    match tree {
+        syn::UseTree::Path(p) => used_in_use(&p.tree, out),
+        syn::UseTree::Name(n) => {
+            out.insert(n.ident.to_string());
+        }
+        syn::UseTree::Rename(r) => {
+            out.insert(r.ident.to_string());
+        }
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| used_in_use(t, out)),
+        syn::UseTree::Glob(_) => {}
+    }
+}
+
+/// The function or method a scrutinee calls: `load` for `load(x)`,
+/// `self.storage.load(x).await`, `store::load(x)`.
+fn callee_name(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Await(a) => callee_name(&a.base),
+        syn::Expr::Paren(p) => callee_name(&p.expr),
+        syn::Expr::Group(g) => callee_name(&g.expr),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        // `x.read()`, `s.parse()`: far more often std's than the crate's.
+        syn::Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            (!COMMON_METHODS.contains(&name.as_str())).then_some(name)
+        }
+        _ => None,
+    }
+}
+
+/// An `Err(_) =>` arm (the error not even named) whose value is a fallback:
+/// not an error, an early exit, a panic or nothing. The caller answers every
+/// failure the same way because it cannot tell them apart (`Err(_) =>
+/// read_legacy_path(p)`).
+fn recovers_every_error(arm: &syn::Arm) -> bool {
+    let syn::Pat::TupleStruct(t) = &arm.pat else {
+        return false;
+    };
+    let unnamed = match t.elems.first() {
+        Some(syn::Pat::Wild(_)) => true,
+        Some(syn::Pat::Ident(i)) => i.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    if !t.path.is_ident("Err") || t.elems.len() != 1 || !unnamed {
+        return false;
+    }
+    falls_back_to_work(&arm.body)
+}
+
+/// `.or_else(|_| ..)` / `.unwrap_or_else(|_| ..)` whose closure ignores the
+/// error and falls back to other work: the same as an `Err(_) =>` arm.
+fn recovers_in_closure(m: &syn::ExprMethodCall) -> bool {
+    if !(m.method == "or_else" || m.method == "unwrap_or_else") || m.args.len() != 1 {
+        return false;
+    }
+    let Some(syn::Expr::Closure(c)) = m.args.first() else {
+        return false;
+    };
+    let unnamed = match c.inputs.first() {
+        Some(syn::Pat::Wild(_)) => true,
+        Some(syn::Pat::Ident(i)) => i.ident.to_string().starts_with('_'),
+        _ => false,
+    };
+    c.inputs.len() == 1 && unnamed && falls_back_to_work(&c.body)
+}
+
+/// The value of a fallback is other work: not an error, an early exit, a
+/// panic, nothing, a predicate's answer or a default value.
+fn falls_back_to_work(body: &syn::Expr) -> bool {
+    let mut value = body;
+    loop {
+        match value {
+            syn::Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => value = e,
+                _ => return false,
+            },
+            syn::Expr::Paren(p) => value = &p.expr,
+            _ => break,
+        }
+    }
+    if is_answer(value) {
+        return false;
+    }
+    match value {
+        syn::Expr::Call(c) if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")) => {
+            false
+        }
+        syn::Expr::Return(_)
+        | syn::Expr::Break(_)
+        | syn::Expr::Continue(_)
+        | syn::Expr::Macro(_)
+        | syn::Expr::Unsafe(_) => false,
+        _ => does_other_work(body),
+    }
+}
+
+/// The fallback calls something other than a constructor or a conversion
+/// (`fresh_key()`, `fs::read(legacy)?`); `0`, `Vec::new()`,
+/// `Default::default()`, `"unknown".to_string()` are a default value.
+fn does_other_work(body: &syn::Expr) -> bool {
+    const DEFAULTS: &[&str] = &[
+        "new",
+        "default",
+        "with_capacity",
+        "from",
+        "Ok",
+        "Some",
+        "to_string",
+        "to_owned",
+        "into",
+        "clone",
+    ];
+    struct Work(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Work {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            match &*c.func {
+                syn::Expr::Path(p)
+                    if last_segment(&p.path).is_some_and(|n| DEFAULTS.contains(&n.as_str())) => {}
+                _ => self.0 = true,
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if !DEFAULTS.contains(&m.method.to_string().as_str()) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+    }
+    let mut work = Work(false);
+    syn::visit::Visit::visit_expr(&mut work, body);
+    work.0
+}
+
+/// A predicate's answer: `false`, `None`, `Ok(false)`, `Some(true)`. A
+/// check that answers "no" for any failure decided what the failure means.
+fn is_answer(value: &syn::Expr) -> bool {
+    match value {
+        syn::Expr::Lit(l) => matches!(l.lit, syn::Lit::Bool(_)),
+        syn::Expr::Path(p) => p.path.is_ident("None"),
+        syn::Expr::Paren(p) => is_answer(&p.expr),
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some"))
+                && c.args.len() == 1
+                && c.args.first().is_some_and(is_answer)
+        }
+        _ => false,
+    }
+}
+
+/// The body returns an error built from a message that says the operation
+/// was cancelled or interrupted (`bail!("sync cancelled")`, `Err(anyhow!(
+/// "interrupted"))`, `Err("cancelled".into())`): an outcome a caller must
+/// tell from a failure.
+fn signals_cancellation(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    fn says_cancelled(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Literal(l) => {
+                let text = l.to_string().to_ascii_lowercase();
+                text.starts_with('"') && (text.contains("cancel") || text.contains("interrupt"))
+            }
+            proc_macro2::TokenTree::Group(g) => says_cancelled(g.stream()),
+            _ => false,
+        })
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if matches!(
+                last_segment(&m.path).as_deref(),
+                Some("anyhow" | "bail" | "eyre" | "format_err" | "ensure")
+            ) && says_cancelled(m.tokens.clone())
+            {
+                self.0 = true;
+            }
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err"))
+                && says_cancelled(quote::ToTokens::to_token_stream(&c.args))
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, body);
+    finder.0
 }
 
 /// `#[cfg(test)]`, `#[cfg(any(test, feature = "test-utils"))]`: the
@@ -620,6 +973,63 @@ mod tests {
         );
         assert_eq!(codes(&types(&["cdylib", "rlib"]), &Settings::default()), 1);
         assert_eq!(codes(&types(&["lib"]), &Settings::default()), 1);
+    }
+
+    /// `lib.rs` of a library and `main.rs` of a binary that depends on it.
+    fn with_binary_caller(lib: &str, main: &str, settings: &Settings) -> Vec<String> {
+        let parse = |path: &str, kind: TargetKind, src: &str| {
+            let info = crate::FileInfo {
+                path: path.to_owned(),
+                package: Some("fixture".to_owned()),
+                kind,
+                business_logic: true,
+                generated: false,
+            };
+            let ast = syn::parse_file(src).expect("fixture parses");
+            let out = crate::checker::check_file(&info, settings, src, &ast, &[&ErrorAsString]);
+            (info, out.facts)
+        };
+        let lib = parse("src/lib.rs", TargetKind::Lib, lib);
+        let bin = parse("server/src/main.rs", TargetKind::Bin, main);
+        let bin_index = CrateIndex::build(
+            "server/server".into(),
+            TargetKind::Bin,
+            Some("server/src/main.rs"),
+            vec![(&bin.0, &bin.1)],
+            settings,
+        );
+        let mut index = CrateIndex::build(
+            "domain/domain".into(),
+            TargetKind::Lib,
+            Some("src/lib.rs"),
+            vec![(&lib.0, &lib.1)],
+            settings,
+        );
+        index.context.application_library = Some(false);
+        index.dependents = vec![crate::CrateDep {
+            extern_name: "domain".into(),
+            name: bin_index.name.clone(),
+            files: bin_index.files.clone(),
+        }];
+        let mut diags = Vec::new();
+        ErrorAsString.check_crate(&index, &mut diags);
+        diags.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn functions_only_binaries_call_are_exempt_unless_included() {
+        let lib = "pub fn init() -> anyhow::Result<()> { Ok(()) }\npub fn key() -> anyhow::Result<u8> { Ok(0) }\npub fn other() -> anyhow::Result<u8> { Ok(0) }\n";
+        let main = "fn main() -> anyhow::Result<()> {\n    domain::init()?;\n    let k = match domain::key() { Ok(k) => k, Err(_) => fresh() };\n    Ok(())\n}\n";
+        assert_eq!(
+            with_binary_caller(lib, main, &Settings::default()),
+            [
+                "`pub fn key` returns its errors as an `anyhow::Error`",
+                "`pub fn other` returns its errors as an `anyhow::Error`",
+            ]
+        );
+        let mut include = Settings::default();
+        include.error_as_string.include_application_libraries = true;
+        assert_eq!(with_binary_caller(lib, main, &include).len(), 3);
     }
 
     #[test]

@@ -57,6 +57,16 @@ pub struct ErrorFacts {
     /// `pub use a::b::*` records `*b`.
     #[serde(default)]
     pub reexports: Vec<String>,
+    /// RG301: names the file's production code uses, as the last segment of
+    /// a path (`sql_tables::init_table`, `use a::init_table`) or a method
+    /// call: who, in the workspace, calls a library's function.
+    #[serde(default)]
+    pub used_names: std::collections::BTreeSet<String>,
+    /// RG301: names of functions and methods whose result a `match` turns
+    /// into a fallback value with an `Err(_)` arm: the caller treats every
+    /// failure of the callee as one condition it cannot tell apart.
+    #[serde(default)]
+    pub recovered_calls: std::collections::BTreeSet<String>,
     /// Walk-local state of RG302: the file imports browser bindings
     /// (`wasm_bindgen`, `web_sys`, ..), whose errors are `JsValue`s.
     #[serde(skip)]
@@ -83,6 +93,10 @@ pub struct OpaqueFn {
     pub inline_modules: Vec<String>,
     /// The `impl` self type or the trait the function belongs to.
     pub owner: Option<String>,
+    /// The body returns an error it builds from a message saying the
+    /// operation was cancelled, aborted or interrupted.
+    #[serde(default)]
+    pub signals_cancellation: bool,
 }
 
 /// An enum a `macro_rules!` defines: `macro_rules! make_error { (..) => {
@@ -125,6 +139,15 @@ pub struct MatchFact {
     /// `Enum::Variant` paths named at the top level of the other arms'
     /// patterns (`Self` resolved to the impl's type).
     pub variants: Vec<VariantPath>,
+    /// `Trait::method` when the match is in a method of a trait impl: the
+    /// crate's implementations of one trait method share a default.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The catch-all carries a trailing comment explaining the default:
+    /// not reported, and it explains the catch-alls of the same trait
+    /// method in the crate's other implementations.
+    #[serde(default)]
+    pub explained: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,7 +295,16 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
     }) else {
         return;
     };
-    if hides_nothing(catch_all, pat) || explained(cx.source, catch_all) {
+    if hides_nothing(catch_all, pat) {
+        return;
+    }
+    let explained = explained(cx.source, catch_all);
+    let method = cx.current_impl().zip(cx.current_fn()).and_then(|(i, f)| {
+        let (trait_path, _) = i.trait_.as_ref()?;
+        let name = crate::syntax::last_segment(trait_path)?;
+        Some(format!("{name}::{}", f.sig.ident))
+    });
+    if explained && method.is_none() {
         return;
     }
     let self_name = cx.current_impl().and_then(|i| type_name(&i.self_ty));
@@ -287,6 +319,8 @@ pub fn record_match(cx: &Ctx<'_>, m: &syn::ExprMatch, facts: &mut ErrorFacts) {
     facts.matches.push(MatchFact {
         catch_all: Span::of(pat),
         variants,
+        method,
+        explained,
     });
 }
 

@@ -1,5 +1,6 @@
 //! One file per rule, plus the facts modules that cross-file rules share.
 
+pub mod r#async;
 pub mod call_graph;
 pub mod coverage;
 pub mod error_as_string;
