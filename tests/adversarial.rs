@@ -75,7 +75,7 @@ fn check(dir: &Path, format: &str) -> String {
 }
 
 #[test]
-fn the_committed_bytes_are_those_generate_py_writes() {
+fn the_committed_files_keep_their_line_endings_and_tabs() {
     // `.gitattributes` keeps them; a checkout that normalised line endings
     // would make every other test here meaningless.
     let text = |p: &str| std::fs::read(repo().join("fixtures/adversarial/text").join(p)).unwrap();
