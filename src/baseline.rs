@@ -55,6 +55,9 @@ impl std::error::Error for BaselineError {}
 /// always gates, so a broken file never hides new code.
 pub const ALWAYS_GATE: [&str; 2] = ["RG901", "RG905"];
 
+/// The largest baseline read: about 300,000 findings.
+pub const MAX_BYTES: u64 = 64 << 20;
+
 /// Bumped on any incompatible change of the file.
 pub const VERSION: u32 = 1;
 
@@ -102,7 +105,7 @@ pub struct Applied {
 impl Baseline {
     /// The active findings of `run`.
     pub fn record(run: &Run) -> Baseline {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
         let findings = run
             .diagnostics
             .iter()
@@ -122,14 +125,32 @@ impl Baseline {
         }
     }
 
+    /// Reads a baseline file: a regular file (never a FIFO, which would
+    /// block, or a device such as `/dev/zero`), of at most [`MAX_BYTES`].
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| BaselineError::Read(path.to_owned(), e))?;
+        let read = |e| BaselineError::Read(path.to_owned(), e);
+        let bytes = crate::workspace::read_bounded(path, MAX_BYTES).map_err(read)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Baseline::parse(path, &text)
     }
 
     /// Parses and checks the text of a baseline; `path` names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
+        // A byte order mark (PowerShell 5 and some editors write one) is not
+        // part of the JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // serde reads a struct from an array too (its fields in order): the
+        // message would be about a `u32` where an array was the mistake.
+        if text.trim_start().starts_with('[') {
+            return Err(BaselineError::Invalid(
+                path.to_owned(),
+                serde::de::Error::invalid_type(
+                    serde::de::Unexpected::Seq,
+                    &"an object with `version` and `findings`",
+                ),
+            ));
+        }
         let b: Baseline =
             serde_json::from_str(text).map_err(|e| BaselineError::Invalid(path.to_owned(), e))?;
         if b.version != VERSION {
@@ -160,7 +181,7 @@ impl Baseline {
     /// Moves the findings of `run` that the baseline has to
     /// [`Run::baseline`], with the entries that are fixed.
     pub fn apply(&self, run: &mut Run) -> Applied {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics);
+        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
         // (rule, fingerprint) -> indices of unused entries.
         let mut pool: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, e) in self.findings.iter().enumerate() {

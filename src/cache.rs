@@ -449,6 +449,33 @@ pub fn default_dir(target_dir: &Path) -> PathBuf {
     target_dir.join("rustgate")
 }
 
+/// Whether a cache folder under `root` stays in the tree: none of its
+/// folders that exist is a symlink out of it. The checked repository owns
+/// `<root>/target` and could commit a link there to make rustgate write
+/// anywhere (`target -> ~/.ssh`); then the run does not cache. A folder
+/// outside `root` (`CARGO_TARGET_DIR`, `--cache-dir`) is the user's choice.
+pub fn stays_in_tree(root: &Path, dir: &Path) -> bool {
+    let Ok(below) = dir.strip_prefix(root) else {
+        return true;
+    };
+    let Ok(canonical_root) = std::fs::canonicalize(root) else {
+        return false;
+    };
+    let mut at = root.to_path_buf();
+    for part in below.components() {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Err(_) => return true,
+            Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(&at) {
+                Ok(target) if target.starts_with(&canonical_root) => {}
+                _ => return false,
+            },
+            Ok(_) => {}
+        }
+    }
+    true
+}
+
 /// The marker of a cache folder rustgate created (the Cache Directory
 /// Tagging Specification: backup tools skip such folders).
 pub const TAG_NAME: &str = "CACHEDIR.TAG";

@@ -23,14 +23,19 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Named from the working directory when under it: the machine's
+        // absolute path of the checkout stays out of the log.
+        let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+        let shown = cwd
+            .ok()
+            .and_then(|cwd| self.path.strip_prefix(cwd).ok())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(&self.path);
         match self.location {
-            Some((line, column)) => write!(
-                f,
-                "{}:{line}:{column}: {}",
-                self.path.display(),
-                self.message
-            ),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some((line, column)) => {
+                write!(f, "{}:{line}:{column}: {}", shown.display(), self.message)
+            }
+            None => write!(f, "{}: {}", shown.display(), self.message),
         }
     }
 }
@@ -222,7 +227,8 @@ pub fn discover(
     let shown = |p: &Path| rel(root, p);
     let mut found = Discovered::default();
     if let Some(path) = explicit {
-        (found.table, found.origins) = read_extended(path, &mut Vec::new())?;
+        // The user's own choice: read, and its `extend` may leave the tree.
+        (found.table, found.origins) = read_extended(path, None, &mut Vec::new())?;
         found.source = Some(path.to_owned());
         return Ok(found);
     }
@@ -243,7 +249,9 @@ pub fn discover(
             CONFIG_NAMES
                 .iter()
                 .map(|n| dir.join(n))
-                .filter(|p| p.is_file()),
+                // There, whatever it is: a FIFO, a device or a link out of
+                // the tree is an error below, never a silent fallback.
+                .filter(|p| std::fs::symlink_metadata(p).is_ok()),
         );
         if dir == root {
             break;
@@ -251,7 +259,8 @@ pub fn discover(
     }
     let manifest = root.join("Cargo.toml");
     let mut metadata = None;
-    if manifest.is_file() {
+    if std::fs::symlink_metadata(&manifest).is_ok() {
+        in_tree(root, &manifest, "")?;
         // An error in the metadata tables is the same error as in
         // rustgate.toml, never a silent fallback to the defaults.
         for key in ["workspace", "package"] {
@@ -278,10 +287,11 @@ pub fn discover(
                 shown(chosen)
             ));
         }
-        (found.table, found.origins) = read_extended(chosen, &mut Vec::new())?;
+        in_tree(root, chosen, " (name it with `--config` to use it)")?;
+        (found.table, found.origins) = read_extended(chosen, Some(root), &mut Vec::new())?;
         found.source = Some(chosen.clone());
     } else if let Some((_, table)) = metadata {
-        (found.table, found.origins) = extend_table(&manifest, table, &mut Vec::new())?;
+        (found.table, found.origins) = extend_table(&manifest, table, Some(root), &mut Vec::new())?;
         found.source = Some(manifest);
     }
     Ok(found)
@@ -290,10 +300,15 @@ pub fn discover(
 /// A table and the file each of its top-level keys came from.
 type Layered = (toml::Table, BTreeMap<String, PathBuf>);
 
-/// Reads a configuration file and the files it extends.
-fn read_extended(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Layered, ConfigError> {
+/// Reads a configuration file and the files it extends. With `root` (a file
+/// found in the tree), an extended file must be a regular file inside it.
+fn read_extended(
+    path: &Path,
+    root: Option<&Path>,
+    chain: &mut Vec<PathBuf>,
+) -> Result<Layered, ConfigError> {
     let table = read_table(path, None)?;
-    extend_table(path, table, chain)
+    extend_table(path, table, root, chain)
 }
 
 /// Applies `extend` of a table read from `path`: the extended file is
@@ -301,6 +316,7 @@ fn read_extended(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Layered, Confi
 fn extend_table(
     path: &Path,
     mut table: toml::Table,
+    root: Option<&Path>,
     chain: &mut Vec<PathBuf>,
 ) -> Result<Layered, ConfigError> {
     let Some(value) = table.remove("extend") else {
@@ -324,6 +340,21 @@ fn extend_table(
             base.display()
         ))
     })?;
+    // A file of the checked tree extends only files of the tree: a FIFO
+    // would block the run, and a file outside is not the tree's to read.
+    if let Some(root) = root {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+        if !canonical.starts_with(&root) {
+            return Err(err(format!(
+                "`extend` target `{target}` is outside the workspace: not read"
+            )));
+        }
+        if !std::fs::metadata(&canonical).is_ok_and(|m| m.is_file()) {
+            return Err(err(format!(
+                "`extend` target `{target}` is not a regular file: not read"
+            )));
+        }
+    }
     chain.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned()));
     if chain.contains(&canonical) {
         return Err(err(format!(
@@ -335,7 +366,7 @@ fn extend_table(
         return Err(err("`extend` chains more than 16 files".into()));
     }
     let base = canonical;
-    let (base_table, mut origins) = read_extended(&base, chain)?;
+    let (base_table, mut origins) = read_extended(&base, root, chain)?;
     // Validated alone, so that a mistake in it names it, not the extender.
     resolve(
         Some(base.clone()),
@@ -360,11 +391,47 @@ fn merge(base: &mut toml::Table, top: toml::Table) {
     }
 }
 
-/// Reads a TOML file; with `metadata_of`, returns `[<metadata_of>.metadata.rustgate]`.
-fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+/// The most a configuration file may hold: never read past it.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Checks that a configuration file found in the tree is a regular file
+/// inside `root` (a symlink only when it resolves to one there): a FIFO
+/// would block the run, `/dev/zero` never ends, and a file outside
+/// (`~/.git-credentials`) is none of the checked repository's business.
+fn in_tree(root: &Path, path: &Path, hint: &str) -> Result<(), ConfigError> {
     let err = |message: String| ConfigError::new(path, message);
-    let text = std::fs::read_to_string(path)
+    let target =
+        std::fs::canonicalize(path).map_err(|e| err(format!("cannot read configuration: {e}")))?;
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+    if !target.starts_with(&root) {
+        return Err(err(format!(
+            "a symlink to a file outside the workspace: not read{hint}"
+        )));
+    }
+    if !std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+        return Err(err(
+            "not a regular file (a folder, FIFO, socket or device): not read".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a TOML file (at most [`MAX_CONFIG_BYTES`]); with `metadata_of`,
+/// returns `[<metadata_of>.metadata.rustgate]`.
+fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+    use std::io::Read;
+    let err = |message: String| ConfigError::new(path, message);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| err(format!("cannot read configuration: {e}")))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(err(format!(
+            "cannot read configuration: larger than {MAX_CONFIG_BYTES} bytes"
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| err(format!("cannot read configuration: not valid UTF-8: {e}")))?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
         location: e.span().map(|span| line_col(&text, span.start)),
         ..err(format!("invalid TOML: {}", e.message().trim()))

@@ -405,7 +405,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
             .then_with(|| a.info.path.cmp(&b.info.path))
     });
     let load_start = Instant::now();
-    let cache = cache_dir(&options.cache, &workspace)
+    let cache = cache_dir(&options.cache, &workspace, &mut notices)
         .map(|dir| Cache::open(&dir, &cache_key(&workspace.root, &config, &rules)));
     timings.cache_load = load_start.elapsed();
 
@@ -671,11 +671,25 @@ fn at_start(line: u32, column: u32) -> Span {
 }
 
 /// The cache directory of a run, if it caches.
-fn cache_dir(mode: &CacheMode, workspace: &Workspace) -> Option<PathBuf> {
+fn cache_dir(
+    mode: &CacheMode,
+    workspace: &Workspace,
+    notices: &mut Vec<String>,
+) -> Option<PathBuf> {
     match mode {
         CacheMode::Off => None,
         CacheMode::Dir(dir) => Some(dir.clone()),
-        CacheMode::Default => Some(cache::default_dir(&target_dir(&workspace.root))),
+        CacheMode::Default => {
+            let dir = cache::default_dir(&target_dir(&workspace.root));
+            if cache::stays_in_tree(&workspace.root, &dir) {
+                return Some(dir);
+            }
+            notices.push(format!(
+                "{}: a symlink out of the workspace on the way: not cached there (`--cache-dir` or `CARGO_TARGET_DIR` choose a folder)",
+                crate::workspace::rel(&workspace.root, &dir)
+            ));
+            None
+        }
     }
 }
 
@@ -1416,5 +1430,52 @@ mod tests {
             .collect();
         assert_eq!(messages, ["rule RG904 panicked on this file: boom"]);
         assert_eq!(result.diagnostics[0].rule.code, "RG904");
+    }
+
+    /// A file the walk found and that is gone when its turn comes (deleted
+    /// during the walk, or replaced by a folder) is RG901, never a skip.
+    #[test]
+    fn a_file_deleted_during_the_walk_is_rg901() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gone.rs"), "fn f() {}\n").unwrap();
+        std::fs::write(dir.path().join("now_a_folder.rs"), "fn f() {}\n").unwrap();
+        let config = config::resolve(None, toml::Table::new(), &Overrides::default()).unwrap();
+        let files: Vec<SourceFile> = ["gone.rs", "now_a_folder.rs"]
+            .into_iter()
+            .map(|name| SourceFile {
+                abs: dir.path().join(name),
+                info: FileInfo {
+                    path: name.into(),
+                    package: None,
+                    kind: TargetKind::Lib,
+                    business_logic: true,
+                    generated: false,
+                },
+                // What the walk saw: the file as it was.
+                size: 10,
+                problem: None,
+                text: None,
+            })
+            .collect();
+        std::fs::remove_file(dir.path().join("gone.rs")).unwrap();
+        std::fs::remove_file(dir.path().join("now_a_folder.rs")).unwrap();
+        std::fs::create_dir(dir.path().join("now_a_folder.rs")).unwrap();
+        let rules = registry::rules();
+        for file in &files {
+            let result = check_one(file, &config, rules, None);
+            let found: Vec<(&str, &str)> = result
+                .diagnostics
+                .iter()
+                .map(|d| (d.rule.code, d.message.as_str()))
+                .collect();
+            assert_eq!(found.len(), 1, "{}: {found:?}", file.info.path);
+            assert_eq!(found[0].0, "RG901", "{}: {found:?}", file.info.path);
+            assert!(
+                found[0].1.starts_with("cannot read file: "),
+                "{}: {found:?}",
+                file.info.path
+            );
+            assert!(!result.internal_error);
+        }
     }
 }

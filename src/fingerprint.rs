@@ -27,8 +27,10 @@ pub struct Fingerprint {
 const MAX_SPAN_CHARS: usize = 200;
 
 /// Fingerprints of `diagnostics` (in order; one per finding), reading their
-/// files under `root`. A file that cannot be read falls back to the message.
-pub fn compute(root: &Path, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
+/// files under `root` (at most `limit` bytes each, never through a link out
+/// of the tree: [`crate::workspace::reread`]). A file that cannot be read
+/// falls back to the message.
+pub fn compute(root: &Path, diagnostics: &[Diagnostic], limit: u64) -> Vec<Fingerprint> {
     let mut files: HashMap<&str, Option<Vec<String>>> = HashMap::new();
     let mut seen: HashMap<(&str, u64), u32> = HashMap::new();
     diagnostics
@@ -36,8 +38,7 @@ pub fn compute(root: &Path, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
         .map(|d| {
             let path = d.primary.path.as_str();
             let lines = files.entry(path).or_insert_with(|| {
-                std::fs::read_to_string(root.join(path))
-                    .ok()
+                crate::workspace::reread(root, path, limit)
                     .map(|t| t.lines().map(str::to_owned).collect())
             });
             let base = content_hash(d, lines.as_deref());
@@ -127,6 +128,8 @@ mod tests {
     use super::*;
     use rustgate_rules::{LineCol, Span, registry};
 
+    const LIMIT: u64 = 1 << 20;
+
     fn diag(path: &str, line: u32, col: u32, end: u32) -> Diagnostic {
         let span = Span {
             start: LineCol { line, column: col },
@@ -149,8 +152,8 @@ mod tests {
             "b.rs",
             "// new\n\nfn f() {\n        x.unwrap();\n}\n",
         );
-        let fa = compute(dir.path(), &[diag("a.rs", 2, 5, 15)]);
-        let fb = compute(dir.path(), &[diag("b.rs", 4, 9, 19)]);
+        let fa = compute(dir.path(), &[diag("a.rs", 2, 5, 15)], LIMIT);
+        let fb = compute(dir.path(), &[diag("b.rs", 4, 9, 19)], LIMIT);
         assert_eq!(fa[0].content, fb[0].content);
         assert_ne!(
             fa[0].located, fb[0].located,
@@ -165,6 +168,7 @@ mod tests {
         let f = compute(
             dir.path(),
             &[diag("a.rs", 1, 1, 11), diag("a.rs", 1, 13, 23)],
+            LIMIT,
         );
         assert_ne!(f[0].content, f[1].content);
         assert_ne!(f[0].located, f[1].located);
@@ -175,8 +179,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         write(dir.path(), "a.rs", "x.unwrap();\n");
         write(dir.path(), "b.rs", "y.unwrap();\n");
-        let a = compute(dir.path(), &[diag("a.rs", 1, 1, 11)]);
-        let b = compute(dir.path(), &[diag("b.rs", 1, 1, 11)]);
+        let a = compute(dir.path(), &[diag("a.rs", 1, 1, 11)], LIMIT);
+        let b = compute(dir.path(), &[diag("b.rs", 1, 1, 11)], LIMIT);
         assert_ne!(a[0].content, b[0].content);
     }
 }

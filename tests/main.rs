@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod adversarial;
 mod baseline;
 mod cache;
 mod cli;

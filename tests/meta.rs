@@ -123,3 +123,39 @@ fn codes_and_names_are_unique() {
         }
     }
 }
+
+/// Every test the README's "What rustgate guarantees" table names exists:
+/// `module::name` is a `fn name` in `tests/module.rs`, or in the `tests`
+/// module of `src/module.rs` (`src/module/mod.rs`).
+#[test]
+fn readme_guarantees_name_tests_that_exist() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme.find("### What rustgate guarantees").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
+    let mut named = 0;
+    for row in section.lines().filter(|l| l.starts_with("| ")) {
+        let Some(tests) = row.trim_end_matches(" |").rsplit(" | ").next() else {
+            continue;
+        };
+        for name in tests.split('`').skip(1).step_by(2) {
+            let parts: Vec<&str> = name.split("::").collect();
+            let (module, function) = match parts.as_slice() {
+                [m, f] => (*m, *f),
+                [m, "tests", f] => (*m, *f),
+                _ => continue,
+            };
+            let candidates = [
+                repo().join("tests").join(format!("{module}.rs")),
+                repo().join("src").join(format!("{module}.rs")),
+                repo().join("src").join(module).join("mod.rs"),
+            ];
+            let found = candidates.iter().any(|p| {
+                std::fs::read_to_string(p).is_ok_and(|t| t.contains(&format!("fn {function}()")))
+            });
+            assert!(found, "README names `{name}`, which is no test");
+            named += 1;
+        }
+    }
+    assert!(named > 20, "{named} tests named");
+}

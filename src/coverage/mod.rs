@@ -420,11 +420,34 @@ pub fn parse_report(path: &Path, text: &str) -> Result<Report, CoverageError> {
     }
 }
 
+/// The largest report or diff read: 1 GiB (llvm-cov JSON of a large
+/// workspace runs to hundreds of MB). A link to `/dev/zero` or a stream
+/// without end stops there with an error, instead of taking all memory.
+pub const MAX_REPORT_BYTES: u64 = 1 << 30;
+
 pub(crate) fn read_text(path: &Path) -> Result<String, CoverageError> {
-    std::fs::read_to_string(path).map_err(|source| CoverageError::Io {
+    read_text_bounded(path, MAX_REPORT_BYTES)
+}
+
+/// [`read_text`] with the limit as a parameter (tests use a small one). Not
+/// only regular files: `--coverage <(cargo llvm-cov report --lcov)` is a pipe.
+pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> Result<String, CoverageError> {
+    use std::io::Read;
+    let io = |source| CoverageError::Io {
         path: path.to_owned(),
         source,
-    })
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(io(std::io::Error::other(format!(
+            "larger than {limit} bytes"
+        ))));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// Reads the reports and the diff of `cfg`, and gates them.

@@ -450,3 +450,23 @@ fn unknown_git_base_is_an_error() {
         .to_string();
     assert!(msg.contains("unknown git base"), "{msg}");
 }
+
+/// A report is read up to a limit: a link to `/dev/zero` (or a stream that
+/// never ends) is an error naming the file, not all the memory there is.
+#[cfg(unix)]
+#[test]
+fn a_report_without_end_stops_at_the_limit() {
+    let err = read_text_bounded(Path::new("/dev/zero"), 1000).expect_err("bounded");
+    assert_eq!(
+        err.to_string(),
+        "cannot read `/dev/zero`: larger than 1000 bytes"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("lcov.info");
+    std::fs::write(&path, "SF:a.rs\nend_of_record\n").expect("write");
+    assert_eq!(
+        read_text_bounded(&path, 22).expect("fits"),
+        "SF:a.rs\nend_of_record\n"
+    );
+    assert!(read_text_bounded(&path, 21).is_err());
+}

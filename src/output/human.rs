@@ -60,6 +60,7 @@ fn plural(n: usize) -> &'static str {
 fn snippets(run: &Run, w: &mut dyn termcolor::WriteColor) -> io::Result<()> {
     let mut sources = Sources {
         root: &run.root,
+        limit: run.config.max_file_size,
         files: HashMap::new(),
     };
     let config = term::Config::default();
@@ -181,6 +182,8 @@ const MAX_SPAN_LINES: u32 = 24;
 /// The checked files, each read once and indexed by line.
 struct Sources<'r> {
     root: &'r std::path::Path,
+    /// `max-file-size`: a file is never read whole past it, for a snippet either.
+    limit: u64,
     files: HashMap<String, Option<Source>>,
 }
 
@@ -242,15 +245,11 @@ impl Sources<'_> {
     /// The excerpt of `path` that shows `spans`, and each span's byte range
     /// in it; `None` when the file cannot be read or a span is not in it.
     fn excerpt(&mut self, path: &str, spans: &[Span]) -> Option<(Excerpt, Vec<Range<usize>>)> {
-        let root = self.root;
+        let (root, limit) = (self.root, self.limit);
         let source = self
             .files
             .entry(path.to_owned())
-            .or_insert_with(|| {
-                std::fs::read_to_string(root.join(path))
-                    .ok()
-                    .map(Source::new)
-            })
+            .or_insert_with(|| crate::workspace::reread(root, path, limit).map(Source::new))
             .as_mut()?;
         // The lines shown: each span's first lines and its last.
         let mut shown: Vec<u32> = Vec::new();

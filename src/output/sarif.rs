@@ -82,10 +82,13 @@ pub fn physical_location_in(l: &Location, prefix: &str) -> Value {
     })
 }
 
-/// Percent-encodes what is not allowed in a relative URI path.
+/// A relative URI for a path as rustgate prints it: the bytes of the file's
+/// name (a backslash in it, a byte that is not UTF-8: not their printed
+/// escapes), percent-encoded per RFC 3986 but for the unreserved
+/// characters and `/`.
 pub fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for b in crate::workspace::shown_path_bytes(path) {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -208,7 +211,7 @@ pub fn render_with_limits(
             "unchanged"
         }
     };
-    let prints = fingerprint::compute(&run.root, &diagnostics);
+    let prints = fingerprint::compute(&run.root, &diagnostics, run.config.max_file_size);
     let absent = absent_results(run, &rules, &prefix);
     let mut keep = keep_most_severe(&diagnostics, max_results);
     loop {
@@ -340,6 +343,9 @@ fn document(
                 "description": { "text": "the root of the repository" },
             } },
             "columnKind": "unicodeCodePoints",
+            // As rustc counts lines: a lone CR ends none (SARIF's default,
+            // spelled out).
+            "newlineSequences": ["\r\n", "\n"],
             "results": results,
         }],
     });

@@ -312,6 +312,7 @@ impl Workspace {
                 Err(e) => lock(&found).push(Entry::Unreadable(p.clone(), e.to_string())),
             }
         }
+        let mut refused_by_walk = None;
         if let Some((first, rest)) = dirs.split_first() {
             let mut builder = ignore::WalkBuilder::new(first);
             for d in rest {
@@ -319,8 +320,34 @@ impl Workspace {
             }
             let walk_root = self.root.clone();
             let exclude = config.exclude.clone();
+            // The walker reads each folder's ignore files whole, and would
+            // block on a FIFO or read `/dev/zero` without end: those of the
+            // roots and their parents are checked first (if one is refused,
+            // no ignore file is read at all), those of a folder before it is
+            // entered (if one is refused, the folder is not). Either is RG901
+            // on the ignore file: nothing is skipped in silence.
+            let limit = config.max_file_size;
+            let mut at_roots: Vec<(PathBuf, String)> = dirs
+                .iter()
+                .flat_map(|d| d.ancestors())
+                .flat_map(|a| refused_ignore_files(a, limit))
+                .collect();
+            at_roots.sort();
+            at_roots.dedup();
+            let read_ignore_files = at_roots.is_empty();
+            lock(&found).extend(
+                at_roots
+                    .into_iter()
+                    .map(|(p, why)| Entry::Unreadable(p, why)),
+            );
+            let refused = std::sync::Arc::new(Mutex::new(Vec::new()));
+            let refused_in_walk = std::sync::Arc::clone(&refused);
             builder
                 .require_git(false)
+                .git_ignore(read_ignore_files)
+                .git_exclude(read_ignore_files)
+                .ignore(read_ignore_files)
+                .parents(read_ignore_files)
                 .follow_links(false)
                 .threads(rayon::current_num_threads())
                 .filter_entry(move |entry| {
@@ -328,8 +355,21 @@ impl Workspace {
                     if is_dir && entry.depth() > 0 && entry.file_name() == "target" {
                         return false;
                     }
-                    entry.depth() == 0 || !exclude.is_match(rel(&walk_root, entry.path()))
+                    if entry.depth() > 0 && exclude.is_match(rel(&walk_root, entry.path())) {
+                        return false;
+                    }
+                    if is_dir && read_ignore_files {
+                        let problems = refused_ignore_files(entry.path(), limit);
+                        if !problems.is_empty() {
+                            lock(&refused_in_walk).extend(problems.into_iter().map(|(p, why)| {
+                                Entry::Unreadable(p, format!("{why}; the folder is not checked"))
+                            }));
+                            return false;
+                        }
+                    }
+                    true
                 });
+            refused_by_walk = Some(refused);
             builder.build_parallel().run(|| {
                 Box::new(|entry| {
                     let e = match entry {
@@ -351,14 +391,21 @@ impl Workspace {
                 })
             });
         }
-        let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(refused) = refused_by_walk {
+            found.extend(lock(&refused).drain(..));
+        }
         let mut manifests = Vec::new();
         let mut notes = WalkNotes::default();
         let mut files = Vec::new();
         for e in found {
             match e {
                 Entry::Manifest(m) => manifests.push(m),
-                Entry::Note(n) => notes.notes.push(n),
+                // Printed on stderr: a file name's escape sequences never
+                // reach the terminal.
+                Entry::Note(n) => notes
+                    .notes
+                    .push(crate::output::escape_controls(&n, false).into_owned()),
                 Entry::Check(abs, size) => files.push((abs, size, None)),
                 Entry::Unreadable(abs, why) => files.push((abs, 0, Some(why))),
                 Entry::Skip => {}
@@ -441,6 +488,46 @@ fn classify_entry(
     ))
 }
 
+/// The ignore files of `dir` the walker would read (`.gitignore`, `.ignore`,
+/// `.git/info/exclude`, a `.git` file) that it must not: not a regular file
+/// (a FIFO would block the walk, `/dev/zero` never ends) or larger than
+/// `limit`. Four `stat` calls for a folder without them.
+fn refused_ignore_files(dir: &Path, limit: u64) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let git = dir.join(".git");
+    let git_is_dir = std::fs::metadata(&git).is_ok_and(|m| m.is_dir());
+    let mut names = vec![".gitignore", ".ignore"];
+    if git_is_dir {
+        names.push(".git/info/exclude");
+    } else {
+        names.push(".git");
+    }
+    for name in names {
+        let path = dir.join(name);
+        if std::fs::symlink_metadata(&path).is_err() {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() && m.len() > limit => out.push((
+                path,
+                format!(
+                    "ignore file too large ({} bytes; `max-file-size` is {limit}): not read",
+                    m.len()
+                ),
+            )),
+            Ok(m) if m.is_file() => {}
+            Ok(_) => out.push((
+                path,
+                "ignore file that is not a regular file (a folder, FIFO, socket or device): not read"
+                    .to_owned(),
+            )),
+            // A dangling link: the walker's open fails at once (a note).
+            Err(_) => {}
+        }
+    }
+    out
+}
+
 /// A walk error: RG901 on the path it names.
 fn walk_error(err: ignore::Error) -> Entry {
     let mut err = err;
@@ -501,6 +588,28 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
         return Err(std::io::Error::other(format!("larger than {limit} bytes")));
     }
     Ok(bytes)
+}
+
+/// A checked file's text read again for output (snippets, fingerprints),
+/// under the walk's rules: only a regular file inside `root` (a symlink only
+/// when it resolves to one there), at most `limit` bytes, never a FIFO or a
+/// device. `shown` is the path as printed ([`rel`]). `None` otherwise: the
+/// output then goes without the text, and a link out of the tree is never
+/// read (its content would reach the CI log).
+pub fn reread(root: &Path, shown: &str, limit: u64) -> Option<String> {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        root.join(std::ffi::OsStr::from_bytes(&shown_path_bytes(shown)))
+    };
+    #[cfg(not(unix))]
+    let path = root.join(shown);
+    let target = std::fs::canonicalize(path).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    if !target.starts_with(&root) {
+        return None;
+    }
+    String::from_utf8(read_bounded(&target, limit).ok()?).ok()
 }
 
 /// The deepest folder holding every one of `paths`.
@@ -589,5 +698,88 @@ pub fn display_path(path: &Path) -> String {
     #[cfg(not(unix))]
     {
         path.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// The bytes of the name [`display_path`] printed as `shown`: `\\` is a
+/// backslash and `\xNN` the byte `NN`; everything else is itself. What a
+/// URI must encode (SARIF), rather than the escapes.
+pub fn shown_path_bytes(shown: &str) -> Vec<u8> {
+    let b = shown.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            let hex = b
+                .get(i + 2..i + 4)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                .and_then(|h| std::str::from_utf8(h).ok());
+            if b.get(i + 1) == Some(&b'x')
+                && let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn shown_paths_give_back_the_bytes_of_the_name() {
+        use std::os::unix::ffi::OsStrExt;
+        for name in [
+            &b"src/caf\xe9.rs"[..],
+            b"src/a\\b.rs",
+            b"src/a\\xE9.rs",
+            b"src/\\\\x\\",
+            b"src/\xff\xfe\\x4",
+            "src/漢字 %#?.rs".as_bytes(),
+        ] {
+            let shown = display_path(Path::new(std::ffi::OsStr::from_bytes(name)));
+            assert_eq!(shown_path_bytes(&shown), name, "{shown}");
+        }
+    }
+
+    /// What the walker reports for a folder it cannot open (as ignore nests
+    /// it: depth, path, I/O error) is RG901 on the folder's path, never a
+    /// skip. The integration test `limits::a_folder_that_cannot_be_read_is_rg901_on_its_path`
+    /// makes a real one, where the machine allows it.
+    #[test]
+    fn a_walk_error_is_rg901_on_its_path() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let err = ignore::Error::WithDepth {
+            depth: 2,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("/r/src/secret"),
+                err: Box::new(ignore::Error::Io(denied)),
+            }),
+        };
+        let Entry::Unreadable(path, why) = walk_error(err) else {
+            panic!("a folder that cannot be read must be RG901");
+        };
+        assert_eq!(path, Path::new("/r/src/secret"));
+        assert!(why.starts_with("cannot read: "), "{why}");
+        // A symlink loop (only when links are followed) is RG901 too.
+        let looped = ignore::Error::Loop {
+            ancestor: PathBuf::from("/r/src"),
+            child: PathBuf::from("/r/src/again"),
+        };
+        assert!(
+            matches!(walk_error(looped), Entry::Unreadable(p, _) if p == Path::new("/r/src/again"))
+        );
     }
 }
