@@ -54,8 +54,13 @@ impl ConfigError {
 /// top-level table of `rustgate.toml`, or `[workspace|package.metadata.rustgate]`
 /// of a Cargo.toml. Looked up only to report an error.
 fn locate(path: &Path, key: &str) -> Option<(usize, usize)> {
+    use std::io::Read;
     use toml::de::{DeTable, DeValue};
-    let text = std::fs::read_to_string(path).ok()?;
+    // Bounded as the first read was: the file may have changed since.
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_BYTES).read_to_string(&mut text))
+        .ok()?;
     let doc = DeTable::parse(&text).ok()?;
     let find = |table: &DeTable<'_>, keys: &[&str]| -> Option<std::ops::Range<usize>> {
         let mut table = table;
