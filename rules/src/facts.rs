@@ -99,7 +99,7 @@ pub struct FileFacts {
     /// `mod x;` declarations (filled by the checker itself).
     pub mods: Vec<ModDecl>,
     /// Facts of the panic rules (RG201, RG202).
-    pub panic: crate::rules::panic_facts::PanicFacts,
+    pub panic: crate::rules::panics::panic_facts::PanicFacts,
     /// Facts of the error-variant rules (RG301 to RG303).
     pub errors: crate::rules::errors::error_facts::ErrorFacts,
     /// Facts of the SQL rule (RG401).

@@ -6,7 +6,8 @@ use crate::rules::r#async::lock_across_await::LockAcrossAwait;
 use crate::rules::errors::error_as_string::ErrorAsString;
 use crate::rules::errors::error_variant_erased::ErrorVariantErased;
 use crate::rules::errors::wildcard_error_match::WildcardErrorMatch;
-use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::panics::panic_reachable_from_handler::PanicReachableFromHandler;
+use crate::rules::panics::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::security::hardcoded_secret::HardcodedSecret;
 use crate::rules::security::insecure_token_check::InsecureTokenCheck;
 use crate::rules::security::tls_verification_disabled::TlsVerificationDisabled;
@@ -15,7 +16,6 @@ use crate::rules::security::weak_password_hash::WeakPasswordHash;
 use crate::rules::sql::sql_concatenation::SqlConcatenation;
 use crate::rules::r#unsafe::undocumented_unsafe::UndocumentedUnsafe;
 use crate::rules::r#unsafe::unsafe_in_business_logic::UnsafeInBusinessLogic;
-use crate::rules::unwrap_in_handler::UnwrapInHandler;
 use crate::rules::{coverage, meta};
 
 /// Rules with syntax hooks, in code order.
@@ -114,8 +114,8 @@ pub mod serde_rule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
-    use crate::rules::unwrap_in_handler::UnwrapInHandler;
+    use crate::rules::panics::panic_reachable_from_handler::PanicReachableFromHandler;
+    use crate::rules::panics::unwrap_in_handler::UnwrapInHandler;
 
     #[test]
     fn required_collectors_are_added_once() {

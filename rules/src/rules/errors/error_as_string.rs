@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
-use crate::rules::call_graph::COMMON_METHODS;
 use crate::rules::errors::error_facts::{self, ModuleVis, OPAQUE_CRATES, OpaqueFn, OpaqueKind};
+use crate::rules::panics::call_graph::COMMON_METHODS;
 use crate::syntax::last_segment;
 use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, Span, TargetKind, declare_rule};
 

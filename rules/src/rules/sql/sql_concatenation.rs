@@ -5,7 +5,7 @@ use syn::visit::Visit;
 use super::sql_facts::{self, PendingSql};
 use super::sql_flow::Flow;
 use super::sql_sinks::{Form, Sink};
-use crate::rules::handlers;
+use crate::rules::panics::handlers;
 use crate::{CrateIndex, Ctx, Diagnostic, Out, Rule, RuleMeta, declare_rule};
 
 declare_rule! {

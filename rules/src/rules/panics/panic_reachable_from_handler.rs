@@ -214,7 +214,7 @@ fn label(path: &str, span: crate::Span, message: String) -> Label {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::unwrap_in_handler::UnwrapInHandler;
+    use crate::rules::panics::unwrap_in_handler::UnwrapInHandler;
     use crate::testing::{assert_fixture, check_sources};
     use crate::{Settings, TargetKind};
 

@@ -272,7 +272,7 @@ impl Rule for UnwrapInHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::panic_reachable_from_handler::PanicReachableFromHandler;
+    use crate::rules::panics::panic_reachable_from_handler::PanicReachableFromHandler;
     use crate::testing::assert_fixture;
     use crate::{Settings, TargetKind};
 
@@ -282,7 +282,7 @@ mod tests {
             (
                 $path,
                 TargetKind::$kind,
-                include_str!(concat!("../../../fixtures/", $group, "/", $path)),
+                include_str!(concat!("../../../../fixtures/", $group, "/", $path)),
             )
         };
     }
