@@ -105,7 +105,7 @@ pub struct Applied {
 impl Baseline {
     /// The active findings of `run`.
     pub fn record(run: &Run) -> Baseline {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
+        let prints = fingerprint::compute(&run.diagnostics, &|p| run.source_text(p));
         let findings = run
             .diagnostics
             .iter()
@@ -181,7 +181,7 @@ impl Baseline {
     /// Moves the findings of `run` that the baseline has to
     /// [`Run::baseline`], with the entries that are fixed.
     pub fn apply(&self, run: &mut Run) -> Applied {
-        let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
+        let prints = fingerprint::compute(&run.diagnostics, &|p| run.source_text(p));
         // (rule, fingerprint) -> indices of unused entries.
         let mut pool: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, e) in self.findings.iter().enumerate() {

@@ -141,9 +141,22 @@ pub struct Run {
     pub coverage: Option<CoverageSummary>,
     /// `--baseline`: what the baseline accepted and what of it is fixed.
     pub baseline: Option<crate::baseline::Outcome>,
+    /// `--stdin-filename`: the file's path as shown and the text checked in
+    /// its place, which snippets and fingerprints read instead of the disk.
+    pub stdin_text: Option<(String, String)>,
 }
 
 impl Run {
+    /// The text of a checked file (`path` as shown) for output: the stdin
+    /// text for the file it stands for, else the file read again under the
+    /// walk's rules ([`crate::workspace::reread`]).
+    pub fn source_text(&self, path: &str) -> Option<String> {
+        match &self.stdin_text {
+            Some((p, text)) if p == path => Some(text.clone()),
+            _ => crate::workspace::reread(&self.root, path, self.config.max_file_size),
+        }
+    }
+
     /// Findings that count: not suppressed.
     pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.suppressed.is_none())
@@ -568,6 +581,12 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
         gate_lines: None,
         coverage: coverage_summary,
         baseline: None,
+        stdin_text: match (stdin_path, &options.stdin) {
+            (Some(path), Some(stdin)) => String::from_utf8(stdin.text.clone())
+                .ok()
+                .map(|text| (path, text)),
+            _ => None,
+        },
     })
 }
 

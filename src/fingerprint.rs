@@ -9,7 +9,6 @@
 //! fingerprint; editing the flagged line changes it.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rustgate_rules::Diagnostic;
 
@@ -27,20 +26,22 @@ pub struct Fingerprint {
 const MAX_SPAN_CHARS: usize = 200;
 
 /// Fingerprints of `diagnostics` (in order; one per finding), reading their
-/// files under `root` (at most `limit` bytes each, never through a link out
-/// of the tree: [`crate::workspace::reread`]). A file that cannot be read
-/// falls back to the message.
-pub fn compute(root: &Path, diagnostics: &[Diagnostic], limit: u64) -> Vec<Fingerprint> {
+/// files with `read` (a path as shown to its text: [`crate::engine::Run::source_text`],
+/// which never reads through a link out of the tree and stops at
+/// `max-file-size`). A file that cannot be read falls back to the message.
+pub fn compute(
+    diagnostics: &[Diagnostic],
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Fingerprint> {
     let mut files: HashMap<&str, Option<Vec<String>>> = HashMap::new();
     let mut seen: HashMap<(&str, u64), u32> = HashMap::new();
     diagnostics
         .iter()
         .map(|d| {
             let path = d.primary.path.as_str();
-            let lines = files.entry(path).or_insert_with(|| {
-                crate::workspace::reread(root, path, limit)
-                    .map(|t| t.lines().map(str::to_owned).collect())
-            });
+            let lines = files
+                .entry(path)
+                .or_insert_with(|| read(path).map(|t| t.lines().map(str::to_owned).collect()));
             let base = content_hash(d, lines.as_deref());
             let occurrence = seen.entry((path, base)).or_insert(0);
             let content = Fnv::new().u64(base).u64(u64::from(*occurrence)).finish();
@@ -138,7 +139,7 @@ mod tests {
         Diagnostic::new(registry::driver("RG901"), path, span, "m")
     }
 
-    fn write(dir: &Path, path: &str, text: &str) {
+    fn write(dir: &std::path::Path, path: &str, text: &str) {
         std::fs::create_dir_all(dir.join(path).parent().expect("parent")).expect("mkdir");
         std::fs::write(dir.join(path), text).expect("write");
     }
@@ -152,8 +153,12 @@ mod tests {
             "b.rs",
             "// new\n\nfn f() {\n        x.unwrap();\n}\n",
         );
-        let fa = compute(dir.path(), &[diag("a.rs", 2, 5, 15)], LIMIT);
-        let fb = compute(dir.path(), &[diag("b.rs", 4, 9, 19)], LIMIT);
+        let fa = compute(&[diag("a.rs", 2, 5, 15)], &|p| {
+            crate::workspace::reread(dir.path(), p, LIMIT)
+        });
+        let fb = compute(&[diag("b.rs", 4, 9, 19)], &|p| {
+            crate::workspace::reread(dir.path(), p, LIMIT)
+        });
         assert_eq!(fa[0].content, fb[0].content);
         assert_ne!(
             fa[0].located, fb[0].located,
@@ -165,11 +170,9 @@ mod tests {
     fn same_rule_twice_on_one_line_differs() {
         let dir = tempfile::tempdir().expect("tempdir");
         write(dir.path(), "a.rs", "a.unwrap(); a.unwrap();\n");
-        let f = compute(
-            dir.path(),
-            &[diag("a.rs", 1, 1, 11), diag("a.rs", 1, 13, 23)],
-            LIMIT,
-        );
+        let f = compute(&[diag("a.rs", 1, 1, 11), diag("a.rs", 1, 13, 23)], &|p| {
+            crate::workspace::reread(dir.path(), p, LIMIT)
+        });
         assert_ne!(f[0].content, f[1].content);
         assert_ne!(f[0].located, f[1].located);
     }
@@ -179,8 +182,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         write(dir.path(), "a.rs", "x.unwrap();\n");
         write(dir.path(), "b.rs", "y.unwrap();\n");
-        let a = compute(dir.path(), &[diag("a.rs", 1, 1, 11)], LIMIT);
-        let b = compute(dir.path(), &[diag("b.rs", 1, 1, 11)], LIMIT);
+        let a = compute(&[diag("a.rs", 1, 1, 11)], &|p| {
+            crate::workspace::reread(dir.path(), p, LIMIT)
+        });
+        let b = compute(&[diag("b.rs", 1, 1, 11)], &|p| {
+            crate::workspace::reread(dir.path(), p, LIMIT)
+        });
         assert_ne!(a[0].content, b[0].content);
     }
 }

@@ -99,17 +99,18 @@ fn stdin_is_checked_in_place_of_its_file() {
         "src/handlers.rs",
         b"pub async fn show() -> String {\n    String::new()\n}\n",
     );
-    let check = |text: &str| {
+    let check_as = |format: &str, text: &str| {
         let mut child = Command::new(crate::common::bin())
             .args([
                 "check",
                 "--no-cache",
                 "--format",
-                "concise",
+                format,
                 "--stdin-filename",
                 "src/handlers.rs",
                 "-",
             ])
+            .env("NO_COLOR", "1")
             .current_dir(dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -124,12 +125,23 @@ fn stdin_is_checked_in_place_of_its_file() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
+    let check = |text: &str| check_as("concise", text);
     let o = check("pub async fn show() -> String {\n    std::env::var(\"HOME\").unwrap()\n}\n");
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(
         out.starts_with("src/handlers.rs:2:27: RG201 [error] `.unwrap()` in handler "),
+        "{out}"
+    );
+    // The snippet shows the buffer, not the file on disk.
+    let o = check_as(
+        "human",
+        "pub async fn show() -> String {\n    std::env::var(\"HOME\").unwrap()\n}\n",
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("2 │     std::env::var(\"HOME\").unwrap()\n"),
         "{out}"
     );
     // The fixed buffer: nothing, though src/lib.rs on disk has a finding.

@@ -26,7 +26,7 @@ pub fn severity(s: Severity) -> &'static str {
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
     // Paths relative to the repository ($CI_PROJECT_DIR), as GitLab expects.
     let (prefix, _) = super::repo_root_from(run, "CI_PROJECT_DIR");
-    let prints = fingerprint::compute(&run.root, &run.diagnostics, run.config.max_file_size);
+    let prints = fingerprint::compute(&run.diagnostics, &|p| run.source_text(p));
     let issues: Vec<Value> = run
         .diagnostics
         .iter()

@@ -59,8 +59,7 @@ fn plural(n: usize) -> &'static str {
 
 fn snippets(run: &Run, w: &mut dyn termcolor::WriteColor) -> io::Result<()> {
     let mut sources = Sources {
-        root: &run.root,
-        limit: run.config.max_file_size,
+        run,
         files: HashMap::new(),
     };
     let config = term::Config::default();
@@ -181,9 +180,10 @@ const MAX_SPAN_LINES: u32 = 24;
 
 /// The checked files, each read once and indexed by line.
 struct Sources<'r> {
-    root: &'r std::path::Path,
-    /// `max-file-size`: a file is never read whole past it, for a snippet either.
-    limit: u64,
+    /// Files are read through [`Run::source_text`]: under the walk's rules,
+    /// never past `max-file-size`, and the stdin text for the file it
+    /// stands for.
+    run: &'r Run,
     files: HashMap<String, Option<Source>>,
 }
 
@@ -245,11 +245,11 @@ impl Sources<'_> {
     /// The excerpt of `path` that shows `spans`, and each span's byte range
     /// in it; `None` when the file cannot be read or a span is not in it.
     fn excerpt(&mut self, path: &str, spans: &[Span]) -> Option<(Excerpt, Vec<Range<usize>>)> {
-        let (root, limit) = (self.root, self.limit);
+        let run = self.run;
         let source = self
             .files
             .entry(path.to_owned())
-            .or_insert_with(|| crate::workspace::reread(root, path, limit).map(Source::new))
+            .or_insert_with(|| run.source_text(path).map(Source::new))
             .as_mut()?;
         // The lines shown: each span's first lines and its last.
         let mut shown: Vec<u32> = Vec::new();

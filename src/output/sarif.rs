@@ -211,7 +211,7 @@ pub fn render_with_limits(
             "unchanged"
         }
     };
-    let prints = fingerprint::compute(&run.root, &diagnostics, run.config.max_file_size);
+    let prints = fingerprint::compute(&diagnostics, &|p| run.source_text(p));
     let absent = absent_results(run, &rules, &prefix);
     let mut keep = keep_most_severe(&diagnostics, max_results);
     loop {
