@@ -57,7 +57,7 @@ fn bad_values_and_bad_toml() {
         ("select = [\n", "invalid TOML"),
         (
             "[unwrap-in-handler]\nassert = true\n",
-            "unknown field `assert`, expected one of `asserts`, `indexing`, `honor-clippy-allows`, `poisoned-locks`, `template-render`, `follow-spawned`, `unreachable`, `documented` (did you mean `asserts`?)",
+            "unknown field `assert`, expected one of `asserts`, `indexing`, `honor-clippy-allows`, `poisoned-locks`, `template-render`, `follow-spawned`, `unreachable`, `documented`, `follow-libraries` (did you mean `asserts`?)",
         ),
     ] {
         let dir = with_config("rustgate.toml", text);

@@ -76,6 +76,10 @@ pub struct UnwrapInHandlerOptions {
     /// Also report unwraps a comment on the lines just above justifies
     /// (`// unwrap: the server outlives every request`).
     pub documented: bool,
+    /// RG202: also follow calls from a crate's handlers into the workspace
+    /// libraries it depends on (handlers a library defines and the crate
+    /// registers are followed whatever this says).
+    pub follow_libraries: bool,
 }
 
 impl Default for UnwrapInHandlerOptions {
@@ -89,6 +93,7 @@ impl Default for UnwrapInHandlerOptions {
             follow_spawned: false,
             unreachable: false,
             documented: false,
+            follow_libraries: false,
         }
     }
 }

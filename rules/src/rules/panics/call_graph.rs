@@ -264,6 +264,11 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     let mut reached: Vec<Option<Reach>> = vec![None; nodes.len()];
     let mut seen = is_handler.clone();
     let mut queue: VecDeque<usize> = handlers.iter().copied().collect();
+    // A call from the crate's own code into a workspace library is followed
+    // only on request (`follow-libraries`): measured on the labelled services,
+    // 3 of the 52 sites it reached were worth acting on. Inside a library
+    // reached through a registered handler, its own calls are followed.
+    let into_libraries = krate.settings.unwrap_in_handler.follow_libraries;
     while let Some(from) = queue.pop_front() {
         let node = &nodes[from];
         for call in &node.fact.calls {
@@ -276,6 +281,9 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
                 }
             };
             for to in targets {
+                if to >= own && from < own && !into_libraries {
+                    continue;
+                }
                 if !seen[to] {
                     seen[to] = true;
                     reached[to] = Some(Reach {

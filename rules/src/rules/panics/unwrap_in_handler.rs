@@ -186,6 +186,9 @@ declare_rule! {
     ///   of a compiled template's `render` and of `get_template("literal")`.
     /// - `[unwrap-in-handler] follow-spawned = true`: also look into spawned
     ///   closures and async blocks, and follow their calls (RG202).
+    /// - `[unwrap-in-handler] follow-libraries = true`: RG202 also follows
+    ///   calls from the crate into the workspace libraries it depends on
+    ///   (see RG202).
     /// - `[unwrap-in-handler] unreachable = true`: also report `unreachable!`.
     /// - `[unwrap-in-handler] documented = true`: also report unwraps a
     ///   comment justifies.
