@@ -286,34 +286,29 @@ pub fn run(options: &RunOptions) -> Result<Run, RunError> {
 /// options describe, with where each value comes from, and the notices about
 /// configuration files it does not use.
 pub fn show_settings(options: &RunOptions) -> Result<(String, Vec<String>), RunError> {
-    let inputs = if options.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        options.paths.clone()
-    };
-    let mut paths = Vec::new();
-    for p in &inputs {
-        paths.push(std::fs::canonicalize(p).map_err(|e| RunError::PathNotFound(p.clone(), e))?);
-    }
-    let workspace = Workspace::discover(&paths);
-    let found = config::discover(
-        &workspace.config_root,
-        paths.first().map(PathBuf::as_path),
-        options.config.as_deref(),
-    )
-    .map_err(RunError::Config)?;
-    let config = config::resolve(
-        found.source.clone(),
-        found.table.clone(),
+    let setup = setup(options)?;
+    let text = config::show_settings(
+        &setup.found,
+        &setup.config,
         &options.overrides,
-    )
-    .map_err(RunError::Config)?;
-    let text = config::show_settings(&found, &config, &options.overrides, &workspace.root);
-    Ok((text, found.notices))
+        &setup.workspace.root,
+    );
+    Ok((text, setup.notices))
 }
 
-fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
-    let start = Instant::now();
+/// What a run learns before it reads a file: the checked paths (absolute),
+/// the workspace, the configuration found and resolved, and the notices
+/// about them. Shared by [`run`] and [`show_settings`].
+struct Setup {
+    paths: Vec<PathBuf>,
+    stdin_abs: Option<PathBuf>,
+    workspace: Workspace,
+    found: config::Discovered,
+    config: Config,
+    notices: Vec<String>,
+}
+
+fn setup(options: &RunOptions) -> Result<Setup, RunError> {
     let mut paths = Vec::new();
     let stdin_abs = options.stdin.as_ref().map(Stdin::absolute).transpose()?;
     let inputs = match &stdin_abs {
@@ -324,7 +319,7 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
     for p in &inputs {
         paths.push(std::fs::canonicalize(p).map_err(|e| RunError::PathNotFound(p.clone(), e))?);
     }
-    let mut workspace = Workspace::discover(&paths);
+    let workspace = Workspace::discover(&paths);
     // With stdin, the whole package of the file is checked (crate-level rules
     // need it); only the file's findings are reported.
     if let Some(abs) = &stdin_abs {
@@ -334,15 +329,19 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
             .unwrap_or_else(|| paths[0].clone());
         paths = vec![dir];
     }
-    let found = config::discover(
+    let mut found = config::discover(
         &workspace.config_root,
         paths.first().map(PathBuf::as_path),
         options.config.as_deref(),
     )
     .map_err(RunError::Config)?;
-    let mut notices = found.notices;
-    let config =
-        config::resolve(found.source, found.table, &options.overrides).map_err(RunError::Config)?;
+    let mut notices = std::mem::take(&mut found.notices);
+    let config = config::resolve(
+        found.source.clone(),
+        found.table.clone(),
+        &options.overrides,
+    )
+    .map_err(RunError::Config)?;
     // A member's own configuration applies when that member is checked on
     // its own; in a wider run it is shadowed: say so.
     for package in &workspace.packages {
@@ -371,6 +370,26 @@ fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
                 .to_owned(),
         );
     }
+    Ok(Setup {
+        paths,
+        stdin_abs,
+        workspace,
+        found,
+        config,
+        notices,
+    })
+}
+
+fn run_in_pool(options: &RunOptions) -> Result<Run, RunError> {
+    let start = Instant::now();
+    let Setup {
+        paths,
+        stdin_abs,
+        mut workspace,
+        config,
+        mut notices,
+        ..
+    } = setup(options)?;
     let coverage_config =
         coverage::driver::resolve(&config, &options.coverage).map_err(RunError::Config)?;
     let (mut files, walk_notes) = workspace.files(&paths, &config);
