@@ -54,13 +54,9 @@ impl ConfigError {
 /// top-level table of `rustgate.toml`, or `[workspace|package.metadata.rustgate]`
 /// of a Cargo.toml. Looked up only to report an error.
 fn locate(path: &Path, key: &str) -> Option<(usize, usize)> {
-    use std::io::Read;
     use toml::de::{DeTable, DeValue};
-    // Bounded as the first read was: the file may have changed since.
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CONFIG_BYTES).read_to_string(&mut text))
-        .ok()?;
+    // Read as the first read was (the file may have changed since).
+    let text = read_config_text(path).ok()?;
     let doc = DeTable::parse(&text).ok()?;
     let find = |table: &DeTable<'_>, keys: &[&str]| -> Option<std::ops::Range<usize>> {
         let mut table = table;
@@ -423,20 +419,25 @@ fn in_tree(root: &Path, path: &Path, hint: &str) -> Result<(), ConfigError> {
 
 /// Reads a TOML file (at most [`MAX_CONFIG_BYTES`]); with `metadata_of`,
 /// returns `[<metadata_of>.metadata.rustgate]`.
-fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+/// A configuration file's text, at most [`MAX_CONFIG_BYTES`], UTF-8; the
+/// error says why not.
+fn read_config_text(path: &Path) -> Result<String, String> {
     use std::io::Read;
-    let err = |message: String| ConfigError::new(path, message);
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| err(format!("cannot read configuration: {e}")))?;
+        .map_err(|e| format!("cannot read configuration: {e}"))?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(err(format!(
+        return Err(format!(
             "cannot read configuration: larger than {MAX_CONFIG_BYTES} bytes"
-        )));
+        ));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| err(format!("cannot read configuration: not valid UTF-8: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| format!("cannot read configuration: not valid UTF-8: {e}"))
+}
+
+fn read_table(path: &Path, metadata_of: Option<&str>) -> Result<toml::Table, ConfigError> {
+    let err = |message: String| ConfigError::new(path, message);
+    let text = read_config_text(path).map_err(err)?;
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
         location: e.span().map(|span| line_col(&text, span.start)),
         ..err(format!("invalid TOML: {}", e.message().trim()))
