@@ -315,8 +315,7 @@ fn range(text: &str, span: rustgate_rules::Span) -> lsp::Range {
 
 fn position(text: &str, at: rustgate_rules::LineCol) -> lsp::Position {
     let line = at.line.saturating_sub(1);
-    let content = text.split('\n').nth(line as usize).unwrap_or("");
-    let content = content.strip_suffix('\r').unwrap_or(content);
+    let content = line_text(text, line);
     let chars = at.column.saturating_sub(1) as usize;
     let character = content
         .chars()
@@ -324,6 +323,12 @@ fn position(text: &str, at: rustgate_rules::LineCol) -> lsp::Position {
         .map(|c| c.len_utf16() as u32)
         .sum();
     lsp::Position { line, character }
+}
+
+/// Line `line` (0-based) of `text`, without its line ending; empty past the end.
+fn line_text(text: &str, line: u32) -> &str {
+    let content = text.split('\n').nth(line as usize).unwrap_or("");
+    content.strip_suffix('\r').unwrap_or(content)
 }
 
 fn covers(range: &lsp::Range, at: lsp::Position) -> bool {
@@ -392,8 +397,7 @@ pub const REASON_PLACEHOLDER: &str = "TODO: why this is acceptable";
 /// A trailing `// rustgate: allow(CODE) reason` on the finding's line; on a
 /// line of its own above it when the line already ends in a comment.
 fn suppression_edit(text: &str, line: u32, code: &str) -> lsp::TextEdit {
-    let content = text.split('\n').nth(line as usize).unwrap_or("");
-    let content = content.strip_suffix('\r').unwrap_or(content);
+    let content = line_text(text, line);
     let comment = format!("// rustgate: allow({code}) {REASON_PLACEHOLDER}");
     if content.contains("//") {
         let indent: String = content.chars().take_while(|c| c.is_whitespace()).collect();
