@@ -616,12 +616,12 @@ pub fn resolve(
     enabled.dedup_by_key(|m| m.code);
 
     let mut severity = BTreeMap::new();
-    let err = |message: String| err_at("severity", message);
+    let severity_err = |message: String| err_at("severity", message);
     for (rule, level) in severity_raw {
-        let meta = find_rule(&rule, "severity").map_err(err)?;
+        let meta = find_rule(&rule, "severity").map_err(severity_err)?;
         if matches!(level.trim(), "off" | "allow") {
             if ALWAYS_ON.contains(&meta.code) {
-                return Err(err(format!(
+                return Err(severity_err(format!(
                     "`{}` cannot be switched off: what rustgate could not read always fails the gate",
                     meta.code
                 )));
@@ -630,15 +630,10 @@ pub fn resolve(
             continue;
         }
         let level = parse_severity(&level).ok_or_else(|| {
-            err(format!("invalid severity `{level}` for `{rule}` in `severity` (expected error, warning, note or off)"))
+            severity_err(format!("invalid severity `{level}` for `{rule}` in `severity` (expected error, warning, note or off)"))
         })?;
         severity.insert(meta.code, level);
     }
-    let err = |message: String| ConfigError {
-        path: path.clone(),
-        location: None,
-        message,
-    };
 
     let mut per_file_ignores = Vec::new();
     for (glob, codes) in per_file {
