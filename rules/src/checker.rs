@@ -71,6 +71,13 @@ impl<'ast> Ctx<'ast> {
             )
     }
 
+    /// In test code or an example target: what the security and async rules
+    /// leave alone (a development secret in an example is the example's
+    /// point).
+    pub fn in_test_or_example(&self) -> bool {
+        self.in_test() || self.file.kind == crate::TargetKind::Example
+    }
+
     /// Inside an `unsafe` block or `unsafe fn`.
     pub fn in_unsafe(&self) -> bool {
         self.unsafe_depth > 0

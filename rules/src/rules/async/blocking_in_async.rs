@@ -100,7 +100,7 @@ impl Rule for BlockingInAsync {
     }
 
     fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
-        if cx.in_test() || cx.file.kind == crate::TargetKind::Example {
+        if cx.in_test_or_example() {
             return;
         }
         let bodies = super::bodies(file, cx.source);

@@ -96,7 +96,7 @@ impl Rule for LockAcrossAwait {
     }
 
     fn check_file(&self, cx: &Ctx<'_>, file: &syn::File, out: &mut Out) {
-        if cx.in_test() || cx.file.kind == crate::TargetKind::Example {
+        if cx.in_test_or_example() {
             return;
         }
         for body in super::bodies(file, cx.source) {

@@ -91,7 +91,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_local(&self, cx: &Ctx<'_>, local: &syn::Local, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         let (Some(init), Some(name)) = (&local.init, pat_name(&local.pat)) else {
@@ -101,7 +101,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         match item {
@@ -112,7 +112,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         if let syn::ImplItem::Const(c) = item {
@@ -121,7 +121,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         match expr {
@@ -158,10 +158,6 @@ impl Rule for HardcodedSecret {
             _ => {}
         }
     }
-}
-
-fn skipped(cx: &Ctx<'_>) -> bool {
-    cx.in_test() || cx.file.kind == crate::TargetKind::Example
 }
 
 fn report(cx: &Ctx<'_>, at: &syn::Expr, message: String, out: &mut Out) {

@@ -71,7 +71,7 @@ impl Rule for InsecureTokenCheck {
     }
 
     fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-        if cx.in_test() || cx.file.kind == crate::TargetKind::Example {
+        if cx.in_test_or_example() {
             return;
         }
         let (span, message, help) = match expr {

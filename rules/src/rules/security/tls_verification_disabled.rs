@@ -85,7 +85,7 @@ impl Rule for TlsVerificationDisabled {
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         let mut walk = Walk { cx, out, gated: 0 };
@@ -99,7 +99,7 @@ impl Rule for TlsVerificationDisabled {
     }
 
     fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         let mut walk = Walk { cx, out, gated: 0 };
@@ -111,7 +111,7 @@ impl Rule for TlsVerificationDisabled {
     }
 
     fn check_trait_item(&self, cx: &Ctx<'_>, item: &syn::TraitItem, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         if let syn::TraitItem::Fn(f) = item
@@ -120,10 +120,6 @@ impl Rule for TlsVerificationDisabled {
             Walk { cx, out, gated: 0 }.visit_block(block);
         }
     }
-}
-
-fn skipped(cx: &Ctx<'_>) -> bool {
-    cx.in_test() || cx.file.kind == crate::TargetKind::Example
 }
 
 /// One body's walk. `gated` counts the enclosing `if`s whose condition is an

@@ -99,7 +99,7 @@ impl Rule for UnvalidatedInput {
     }
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
-        if cx.in_test() || cx.file.kind == crate::TargetKind::Example {
+        if cx.in_test_or_example() {
             return;
         }
         match item {
@@ -115,7 +115,7 @@ impl Rule for UnvalidatedInput {
     }
 
     fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
-        if cx.in_test() || cx.file.kind == crate::TargetKind::Example {
+        if cx.in_test_or_example() {
             return;
         }
         if let syn::ImplItem::Fn(f) = item {

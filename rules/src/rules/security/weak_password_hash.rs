@@ -76,7 +76,7 @@ impl Rule for WeakPasswordHash {
 
     fn check_item(&self, cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         if let syn::Item::Fn(f) = item
-            && !skipped(cx)
+            && !cx.in_test_or_example()
         {
             check_body(cx, &f.block, out);
         }
@@ -84,14 +84,14 @@ impl Rule for WeakPasswordHash {
 
     fn check_impl_item(&self, cx: &Ctx<'_>, item: &syn::ImplItem, out: &mut Out) {
         if let syn::ImplItem::Fn(f) = item
-            && !skipped(cx)
+            && !cx.in_test_or_example()
         {
             check_body(cx, &f.block, out);
         }
     }
 
     fn check_expr(&self, cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
-        if skipped(cx) {
+        if cx.in_test_or_example() {
             return;
         }
         match expr {
@@ -130,10 +130,6 @@ impl Rule for WeakPasswordHash {
             _ => {}
         }
     }
-}
-
-fn skipped(cx: &Ctx<'_>) -> bool {
-    cx.in_test() || cx.file.kind == crate::TargetKind::Example
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
