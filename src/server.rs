@@ -19,7 +19,7 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types as lsp;
 use lsp_types::notification::{self, Notification as _};
 use lsp_types::request::{self, Request as _};
-use rustgate_rules::{Diagnostic, Severity, registry};
+use rustgate_rules::{Diagnostic, Severity};
 
 use crate::cache::CacheMode;
 use crate::engine::{self, RunOptions, Stdin};
@@ -342,7 +342,7 @@ fn hover(state: &State, p: &lsp::HoverParams) -> Option<lsp::Hover> {
         .findings
         .iter()
         .find(|d| covers(&range(&doc.text, d.primary.span), pos.position))?;
-    let meta = registry::find(d.rule.code)?;
+    let meta = d.rule;
     Some(lsp::Hover {
         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
             kind: lsp::MarkupKind::Markdown,
