@@ -81,6 +81,22 @@ pub fn last_segment(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// Whether a `#[derive(..)]` among `attrs` names a trait whose last path
+/// segment is `name` (`Error` for `thiserror::Error`, `Validate`).
+pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+    })
+}
+
 /// The identifiers of a path's segments: `crate::a::f::<T>` -> `["crate", "a", "f"]`.
 pub fn path_segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()

@@ -178,7 +178,7 @@ pub fn record_item(cx: &Ctx<'_>, item: &syn::Item, facts: &mut ErrorFacts) {
             name: e.ident.to_string(),
             variants: e.variants.iter().map(|v| v.ident.to_string()).collect(),
             span: Span::of(&e.ident),
-            derives_error: derives_error(&e.attrs),
+            derives_error: crate::syntax::derives(&e.attrs, "Error"),
         }),
         syn::Item::Impl(i) => {
             if let Some((trait_path, _)) = &i.trait_
@@ -471,24 +471,6 @@ fn collect_variant_paths(pat: &syn::Pat, self_name: Option<&str>, out: &mut Vec<
         enum_name,
         variant: path.segments[n - 1].ident.to_string(),
     });
-}
-
-/// `#[derive(.., Error, ..)]` with any path ending in `Error`.
-fn derives_error(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .any(|a| {
-            a.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .map(|paths| {
-                paths
-                    .iter()
-                    .any(|p| crate::syntax::last_segment(p).as_deref() == Some("Error"))
-            })
-            .unwrap_or(false)
-        })
 }
 
 /// The name of a path type: `AppError` for `crate::AppError<T>`.

@@ -103,10 +103,10 @@ impl Rule for UnvalidatedInput {
             return;
         }
         match item {
-            syn::Item::Struct(s) if derives_validate(&s.attrs) => {
+            syn::Item::Struct(s) if crate::syntax::derives(&s.attrs, "Validate") => {
                 out.facts.input.validated.push(s.ident.to_string());
             }
-            syn::Item::Enum(e) if derives_validate(&e.attrs) => {
+            syn::Item::Enum(e) if crate::syntax::derives(&e.attrs, "Validate") => {
                 out.facts.input.validated.push(e.ident.to_string());
             }
             syn::Item::Fn(f) => inputs(cx, &f.sig, &f.block, out),
@@ -154,20 +154,6 @@ impl Rule for UnvalidatedInput {
             }
         }
     }
-}
-
-fn derives_validate(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("derive")
-            && a.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .is_ok_and(|paths| {
-                paths
-                    .iter()
-                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "Validate"))
-            })
-    })
 }
 
 /// Records whether the function validates, and its `Json<T>`/`Form<T>`/
