@@ -215,7 +215,8 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
     // functions can be registered here and called from here, but they are
     // never entry points by themselves (their own crate reports those).
     let own = nodes.len();
-    for (dep, file) in dependency_files(krate) {
+    let deps = dependency_files(krate);
+    for &(dep, file) in &deps {
         for fact in &file.facts.panic.fns {
             let mut module = vec![dep.to_owned()];
             module.extend(file.module_path.iter().cloned());
@@ -223,7 +224,7 @@ pub fn analyse<'a>(krate: &'a CrateIndex<'a>) -> Analysis<'a> {
             nodes.push(Node { file, fact, module });
         }
     }
-    let resolver = Resolver::new(krate, &nodes, own);
+    let resolver = Resolver::new(krate, &nodes, own, deps);
     let mut registered_at = vec![None; nodes.len()];
     let mut entry: Vec<EntryKind> = nodes.iter().map(|n| n.fact.entry).collect();
     let mut is_handler: Vec<bool> = nodes
@@ -380,7 +381,14 @@ struct Resolver<'n> {
 }
 
 impl<'n> Resolver<'n> {
-    fn new(krate: &'n CrateIndex<'n>, nodes: &[Node<'n>], own: usize) -> Self {
+    /// `deps`: the workspace libraries' files mounted after the crate's own
+    /// `own` nodes ([`dependency_files`]).
+    fn new(
+        krate: &'n CrateIndex<'n>,
+        nodes: &[Node<'n>],
+        own: usize,
+        deps: Vec<(&'n str, &'n CrateFile<'n>)>,
+    ) -> Self {
         let mut r = Resolver {
             free: HashMap::new(),
             assoc: HashMap::new(),
@@ -406,7 +414,6 @@ impl<'n> Resolver<'n> {
                 })
                 .collect(),
         };
-        let deps = dependency_files(krate);
         r.externs = deps.iter().map(|(d, _)| (*d).to_owned()).collect();
         let files = krate
             .files
