@@ -519,12 +519,7 @@ fn recovers_every_error(arm: &syn::Arm) -> bool {
     let syn::Pat::TupleStruct(t) = &arm.pat else {
         return false;
     };
-    let unnamed = match t.elems.first() {
-        Some(syn::Pat::Wild(_)) => true,
-        Some(syn::Pat::Ident(i)) => i.ident.to_string().starts_with('_'),
-        _ => false,
-    };
-    if !t.path.is_ident("Err") || t.elems.len() != 1 || !unnamed {
+    if !t.path.is_ident("Err") || t.elems.len() != 1 || !ignores_binding(t.elems.first()) {
         return false;
     }
     falls_back_to_work(&arm.body)
@@ -539,12 +534,16 @@ fn recovers_in_closure(m: &syn::ExprMethodCall) -> bool {
     let Some(syn::Expr::Closure(c)) = m.args.first() else {
         return false;
     };
-    let unnamed = match c.inputs.first() {
+    c.inputs.len() == 1 && ignores_binding(c.inputs.first()) && falls_back_to_work(&c.body)
+}
+
+/// `_` or `_name`: the error is bound but not looked at.
+fn ignores_binding(pat: Option<&syn::Pat>) -> bool {
+    match pat {
         Some(syn::Pat::Wild(_)) => true,
         Some(syn::Pat::Ident(i)) => i.ident.to_string().starts_with('_'),
         _ => false,
-    };
-    c.inputs.len() == 1 && unnamed && falls_back_to_work(&c.body)
+    }
 }
 
 /// The value of a fallback is other work: not an error, an early exit, a
