@@ -207,7 +207,8 @@ fn no_output_reads_through_a_link_the_walk_refused() {
     );
     std::os::unix::fs::symlink("../pipe", src.join("pipe.rs")).unwrap();
     for format in [
-        "human", "concise", "json", "sarif", "github", "summary", "cargo",
+        "human", "concise", "json", "sarif", "github", "summary", "cargo", "gitlab", "junit",
+        "rdjson",
     ] {
         let o = run_with_deadline(
             dir.path(),

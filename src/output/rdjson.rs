@@ -23,9 +23,10 @@ pub fn severity(s: Severity) -> &'static str {
     }
 }
 
-/// The lines of the checked files, read once each (`None`: unreadable).
+/// The lines of the checked files, read once each through
+/// [`Run::source_text`] (`None`: unreadable, or refused by the walk).
 struct Lines<'a> {
-    root: &'a std::path::Path,
+    run: &'a Run,
     files: HashMap<String, Option<Vec<String>>>,
 }
 
@@ -33,14 +34,10 @@ impl Lines<'_> {
     /// `at`'s character column as a UTF-8 byte column (1-based); the
     /// character column when the line cannot be read.
     fn byte_column(&mut self, path: &str, at: LineCol) -> u32 {
-        let root = self.root;
+        let run = self.run;
         let lines = self.files.entry(path.to_owned()).or_insert_with(|| {
-            std::fs::read(root.join(path)).ok().map(|b| {
-                String::from_utf8_lossy(&b)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect()
-            })
+            run.source_text(path)
+                .map(|text| text.lines().map(str::to_owned).collect())
         });
         let line = lines
             .as_ref()
@@ -58,7 +55,7 @@ impl Lines<'_> {
 
 pub fn render(run: &Run, w: &mut dyn Write) -> io::Result<()> {
     let mut lines = Lines {
-        root: &run.root,
+        run,
         files: HashMap::new(),
     };
     let mut worst: Option<Severity> = None;
