@@ -81,6 +81,26 @@ pub fn last_segment(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// The value of a `true` / `false` literal.
+pub fn bool_lit(e: &syn::Expr) -> Option<bool> {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Bool(b) => Some(b.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The one name a pattern binds: `x`, `mut x`, `x: T` (not `x @ ..`).
+pub fn bound_ident(pat: &syn::Pat) -> Option<&syn::Ident> {
+    match pat {
+        syn::Pat::Ident(p) if p.subpat.is_none() => Some(&p.ident),
+        syn::Pat::Type(t) => bound_ident(&t.pat),
+        _ => None,
+    }
+}
+
 /// Whether a `#[derive(..)]` among `attrs` names a trait whose last path
 /// segment is `name` (`Error` for `thiserror::Error`, `Validate`).
 pub fn derives(attrs: &[syn::Attribute], name: &str) -> bool {

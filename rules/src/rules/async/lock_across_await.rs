@@ -246,15 +246,6 @@ fn first_await_after(e: &syn::Expr, after: Span) -> Option<Span> {
     f.found
 }
 
-/// The name a `let` binds, when it binds one name (`g`, `mut g`, `_g`).
-fn bound_name(pat: &syn::Pat) -> Option<&syn::Ident> {
-    match pat {
-        syn::Pat::Ident(p) if p.subpat.is_none() => Some(&p.ident),
-        syn::Pat::Type(t) => bound_name(&t.pat),
-        _ => None,
-    }
-}
-
 /// Whether `s` drops `name` (`drop(name)`, `std::mem::drop(name)`, anywhere
 /// in the statement).
 fn drops(s: &syn::Stmt, name: &syn::Ident) -> bool {
@@ -293,7 +284,7 @@ impl Walk {
                 syn::Stmt::Local(l) => {
                     let Some(init) = &l.init else { continue };
                     if init.diverge.is_none()
-                        && let Some(name) = bound_name(&l.pat)
+                        && let Some(name) = crate::syntax::bound_ident(&l.pat)
                         && let Some((g, what)) = guard_call(&init.expr)
                     {
                         for later in &b.stmts[i + 1..] {

@@ -137,7 +137,7 @@ impl Rule for InsecureTokenCheck {
 }
 
 fn is_false(e: &syn::Expr) -> bool {
-    matches!(e, syn::Expr::Lit(l) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
+    crate::syntax::bool_lit(e) == Some(false)
 }
 
 /// The secret-like name an operand is read through: a variable, a field or

@@ -273,11 +273,11 @@ fn finding(expr: &syn::Expr) -> Option<(Span, String)> {
 }
 
 fn is_true(arg: Option<&syn::Expr>) -> bool {
-    matches!(arg, Some(syn::Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if b.value))
+    arg.and_then(crate::syntax::bool_lit) == Some(true)
 }
 
 fn is_false(arg: Option<&syn::Expr>) -> bool {
-    matches!(arg, Some(syn::Expr::Lit(l)) if matches!(&l.lit, syn::Lit::Bool(b) if !b.value))
+    arg.and_then(crate::syntax::bool_lit) == Some(false)
 }
 
 #[cfg(test)]

@@ -1111,11 +1111,7 @@ fn receiver_root(expr: &syn::Expr) -> Option<String> {
 
 /// The name a `let` binds when it binds exactly one: `q`, `mut q`, `q: String`.
 fn pat_ident(pat: &syn::Pat) -> Option<String> {
-    match pat {
-        syn::Pat::Ident(p) if p.subpat.is_none() => Some(p.ident.to_string()),
-        syn::Pat::Type(t) => pat_ident(&t.pat),
-        _ => None,
-    }
+    crate::syntax::bound_ident(pat).map(ToString::to_string)
 }
 
 /// `i64`, `&u32`, `Option<usize>`, `Vec<i64>`, `Uuid`, `bool`, `Path<i64>`,
