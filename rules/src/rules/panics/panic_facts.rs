@@ -441,17 +441,8 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                     return;
                 }
                 let what = format!("`.{name}()`");
-                record_panic(cx, out, span, what, &[lint]);
-                if let Some(var) = exempt::env_var(&m.receiver)
-                    && let Some(site) = out
-                        .facts
-                        .panic
-                        .fn_at(span)
-                        .and_then(|f| f.panics.last_mut())
-                        .filter(|p| p.span == span)
-                {
-                    site.env = Some(var);
-                }
+                let env = exempt::env_var(&m.receiver);
+                record_panic(cx, out, span, what, &[lint], env);
             } else {
                 let recv = receiver(&out.facts.panic.scratch, &m.receiver, span);
                 // Never resolved on unknown receivers: not worth keeping.
@@ -474,14 +465,21 @@ fn record_expr(cx: &Ctx<'_>, expr: &syn::Expr, out: &mut Out) {
                 && matches!(ty.as_str(), "Option" | "Result")
                 && let Some((_, _, lint)) = UNWRAPS.iter().find(|(n, _, _)| n == f)
             {
-                record_panic(cx, out, span, format!("`{ty}::{f}`"), &[lint]);
+                record_panic(cx, out, span, format!("`{ty}::{f}`"), &[lint], None);
             } else {
                 record_call(out, span, Callee::Path(segs));
             }
         }
         syn::Expr::Index(i) if cx.settings.unwrap_in_handler.indexing => {
             let span = Span::join(Span::of(&i.expr), Span::of(&i.bracket_token.span.join()));
-            record_panic(cx, out, span, "indexing".to_owned(), &["indexing_slicing"]);
+            record_panic(
+                cx,
+                out,
+                span,
+                "indexing".to_owned(),
+                &["indexing_slicing"],
+                None,
+            );
         }
         _ => {}
     }
@@ -530,10 +528,19 @@ fn record_macro(cx: &Ctx<'_>, mac: &syn::Macro, out: &mut Out) {
         _ => return,
     };
     let span = Span::join(Span::of(&mac.path), Span::of(&mac.bang_token));
-    record_panic(cx, out, span, format!("`{name}!`"), lints);
+    record_panic(cx, out, span, format!("`{name}!`"), lints, None);
 }
 
-fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[&str]) {
+/// `env`: the environment variable the panic site unwraps, if any
+/// (`env::var("X").unwrap()`).
+fn record_panic(
+    cx: &Ctx<'_>,
+    out: &mut Out,
+    span: Span,
+    what: String,
+    lints: &[&str],
+    env: Option<String>,
+) {
     if out.facts.panic.scratch.in_spawned(span) {
         return;
     }
@@ -543,7 +550,7 @@ fn record_panic(cx: &Ctx<'_>, out: &mut Out, span: Span, what: String, lints: &[
             span,
             what,
             clippy_allowed,
-            env: None,
+            env,
         });
     }
 }
