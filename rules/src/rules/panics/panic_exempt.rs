@@ -429,12 +429,11 @@ fn is_constant(expr: &syn::Expr) -> bool {
         }
         syn::Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && is_constant(&u.expr),
         syn::Expr::Macro(m) => constant_format(&m.mac),
-        syn::Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-            let s = s.ident.to_string();
-            s.len() > 1
-                && s.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        }),
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| is_screaming(&s.ident.to_string())),
         _ => false,
     }
 }
@@ -457,7 +456,6 @@ fn constant_format(mac: &syn::Macro) -> bool {
         return false;
     };
     let fmt = fmt.value();
-    let mut inline_ok = true;
     let mut rest = fmt.as_str();
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
@@ -469,18 +467,20 @@ fn constant_format(mac: &syn::Macro) -> bool {
             return false;
         };
         let name = after[..close].split(':').next().unwrap_or("");
-        if !(name.is_empty()
-            || name.chars().all(|c| c.is_ascii_digit())
-            || (name.len() > 1
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')))
-        {
-            inline_ok = false;
+        if !(name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) || is_screaming(name)) {
+            return false;
         }
         rest = &after[close + 1..];
     }
-    inline_ok && args.all(is_constant)
+    args.all(is_constant)
+}
+
+/// A `SCREAMING_CASE` name of more than one character: a constant.
+fn is_screaming(name: &str) -> bool {
+    name.len() > 1
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// `write!(s, ..)`/`writeln!(&mut s, ..)` into a `String`, a `Vec<u8>` or a
