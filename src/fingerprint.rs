@@ -8,6 +8,7 @@
 //! above a finding, re-indenting it, or moving the file keeps the
 //! fingerprint; editing the flagged line changes it.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 use rustgate_rules::Diagnostic;
@@ -29,8 +30,8 @@ const MAX_SPAN_CHARS: usize = 200;
 /// files with `read` (a path as shown to its text: [`crate::engine::Run::source_text`],
 /// which never reads through a link out of the tree and stops at
 /// `max-file-size`). A file that cannot be read falls back to the message.
-pub fn compute(
-    diagnostics: &[Diagnostic],
+pub fn compute<D: Borrow<Diagnostic>>(
+    diagnostics: &[D],
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Fingerprint> {
     let mut files: HashMap<&str, Option<Vec<String>>> = HashMap::new();
@@ -38,6 +39,7 @@ pub fn compute(
     diagnostics
         .iter()
         .map(|d| {
+            let d: &Diagnostic = d.borrow();
             let path = d.primary.path.as_str();
             let lines = files
                 .entry(path)

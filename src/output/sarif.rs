@@ -159,12 +159,12 @@ fn result(
 
 /// Indices of the findings to emit: all, or past GitHub's result limit the
 /// most severe (in output order).
-fn keep_most_severe(diagnostics: &[Diagnostic], max: usize) -> Vec<usize> {
+fn keep_most_severe(diagnostics: &[&Diagnostic], max: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..diagnostics.len()).collect();
     if order.len() > max {
         // Active before suppressed, then by severity; stable keeps output order.
         order.sort_by_key(|&i| {
-            let d = &diagnostics[i];
+            let d = diagnostics[i];
             (d.suppressed.is_some(), std::cmp::Reverse(d.severity))
         });
         order.truncate(max);
@@ -202,7 +202,7 @@ pub fn render_with_limits(
         all.extend(b.accepted.iter().map(|d| (d, true)));
         all.sort_by(|a, b| a.0.sort_key().cmp(&b.0.sort_key()));
     }
-    let diagnostics: Vec<Diagnostic> = all.iter().map(|(d, _)| (*d).clone()).collect();
+    let diagnostics: Vec<&Diagnostic> = all.iter().map(|&(d, _)| d).collect();
     let state = |i: usize| {
         let (d, accepted) = all[i];
         if !accepted && run.gates(d) {
@@ -219,7 +219,7 @@ pub fn render_with_limits(
             .iter()
             .map(|&i| {
                 result(
-                    &diagnostics[i],
+                    diagnostics[i],
                     &rules,
                     &prints[i].located,
                     &prefix,
