@@ -81,6 +81,44 @@ pub fn last_segment(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// Calls `f(alias, path)` for each name a use tree imports (`None` alias for globs).
+pub fn flatten_use(
+    tree: &syn::UseTree,
+    prefix: &mut Vec<String>,
+    f: &mut dyn FnMut(Option<String>, Vec<String>),
+) {
+    match tree {
+        syn::UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, f);
+            prefix.pop();
+        }
+        syn::UseTree::Name(n) if n.ident == "self" => {
+            if let Some(last) = prefix.last() {
+                f(Some(last.clone()), prefix.clone());
+            }
+        }
+        syn::UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            path.push(n.ident.to_string());
+            f(Some(n.ident.to_string()), path);
+        }
+        syn::UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            if r.ident != "self" {
+                path.push(r.ident.to_string());
+            }
+            f(Some(r.rename.to_string()), path);
+        }
+        syn::UseTree::Glob(_) => f(None, prefix.clone()),
+        syn::UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix, f);
+            }
+        }
+    }
+}
+
 /// The value of a `true` / `false` literal.
 pub fn bool_lit(e: &syn::Expr) -> Option<bool> {
     match e {

@@ -181,7 +181,7 @@ impl Imports {
     fn items(&mut self, items: &[syn::Item]) {
         for item in items {
             match item {
-                syn::Item::Use(u) => self.tree(&u.tree, String::new()),
+                syn::Item::Use(u) => self.tree(&u.tree),
                 syn::Item::Mod(m) => {
                     if let Some((_, inner)) = &m.content {
                         self.items(inner);
@@ -192,49 +192,29 @@ impl Imports {
         }
     }
 
-    fn tree(&mut self, tree: &syn::UseTree, prefix: String) {
-        let join = |name: &str| {
-            if prefix.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{prefix}::{name}")
+    fn tree(&mut self, tree: &syn::UseTree) {
+        self.roots_of(tree);
+        crate::syntax::flatten_use(tree, &mut Vec::new(), &mut |alias, path| {
+            if let Some(alias) = alias {
+                self.names.insert(alias, path.join("::"));
             }
-        };
-        match tree {
-            syn::UseTree::Path(p) => {
-                let name = p.ident.to_string();
-                if prefix.is_empty() && !self.roots.contains(&name) {
-                    self.roots.push(name.clone());
-                }
-                self.tree(&p.tree, join(&name));
-            }
-            syn::UseTree::Name(n) => {
-                let name = n.ident.to_string();
-                if name == "self" {
-                    if let Some(last) = prefix.rsplit("::").next() {
-                        self.names.insert(last.to_owned(), prefix.clone());
-                    }
-                } else {
-                    if prefix.is_empty() && !self.roots.contains(&name) {
-                        self.roots.push(name.clone());
-                    }
-                    self.names.insert(name.clone(), join(&name));
-                }
-            }
-            syn::UseTree::Rename(r) => {
-                let full = if r.ident == "self" {
-                    prefix.clone()
-                } else {
-                    join(&r.ident.to_string())
-                };
-                self.names.insert(r.rename.to_string(), full);
-            }
-            syn::UseTree::Glob(_) => {}
+        });
+    }
+
+    /// The crates a `use` tree starts from (`use diesel::prelude::*`,
+    /// `use {rusqlite, std::fs}`); a crate only renamed (`use x as y`) is not one.
+    fn roots_of(&mut self, tree: &syn::UseTree) {
+        let name = match tree {
+            syn::UseTree::Path(p) => p.ident.to_string(),
+            syn::UseTree::Name(n) if n.ident != "self" => n.ident.to_string(),
             syn::UseTree::Group(g) => {
-                for t in &g.items {
-                    self.tree(t, prefix.clone());
-                }
+                g.items.iter().for_each(|t| self.roots_of(t));
+                return;
             }
+            _ => return,
+        };
+        if !self.roots.contains(&name) {
+            self.roots.push(name);
         }
     }
 

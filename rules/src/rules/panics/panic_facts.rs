@@ -296,7 +296,7 @@ fn record_item(cx: &Ctx<'_>, item: &syn::Item, out: &mut Out) {
         }
         syn::Item::Use(u) => {
             let mut prefix = Vec::new();
-            flatten_use(&u.tree, &mut prefix, &mut |alias, path| {
+            crate::syntax::flatten_use(&u.tree, &mut prefix, &mut |alias, path| {
                 facts.uses.push(UseFact {
                     inline_modules: cx.inline_modules().to_vec(),
                     alias,
@@ -646,44 +646,6 @@ fn type_name(ty: &syn::Type) -> Option<String> {
         syn::Type::Reference(r) => type_name(&r.elem),
         syn::Type::Paren(p) => type_name(&p.elem),
         _ => None,
-    }
-}
-
-/// Calls `f(alias, path)` for each name a use tree imports (`None` alias for globs).
-fn flatten_use(
-    tree: &syn::UseTree,
-    prefix: &mut Vec<String>,
-    f: &mut dyn FnMut(Option<String>, Vec<String>),
-) {
-    match tree {
-        syn::UseTree::Path(p) => {
-            prefix.push(p.ident.to_string());
-            flatten_use(&p.tree, prefix, f);
-            prefix.pop();
-        }
-        syn::UseTree::Name(n) if n.ident == "self" => {
-            if let Some(last) = prefix.last() {
-                f(Some(last.clone()), prefix.clone());
-            }
-        }
-        syn::UseTree::Name(n) => {
-            let mut path = prefix.clone();
-            path.push(n.ident.to_string());
-            f(Some(n.ident.to_string()), path);
-        }
-        syn::UseTree::Rename(r) => {
-            let mut path = prefix.clone();
-            if r.ident != "self" {
-                path.push(r.ident.to_string());
-            }
-            f(Some(r.rename.to_string()), path);
-        }
-        syn::UseTree::Glob(_) => f(None, prefix.clone()),
-        syn::UseTree::Group(g) => {
-            for t in &g.items {
-                flatten_use(t, prefix, f);
-            }
-        }
     }
 }
 
