@@ -135,6 +135,16 @@ impl<'ast> Visit<'ast> for Walk<'_, '_, '_> {
         // Nested items are handed over by the checker itself.
     }
 
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // Arguments that are expressions (`info!(..)`, `vec![..]`), as the
+        // checker's hooks see them.
+        if let Some(args) = crate::syntax::macro_args(mac) {
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        }
+    }
+
     fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
         self.visit_expr(&e.cond);
         let gate = is_insecure_flag(&e.cond);
@@ -305,6 +315,10 @@ fn client() {
     }
 }
 static CLIENT: Lazy<Client> = Lazy::new(|| Client::builder().danger_accept_invalid_certs(true).build()); //~ RG604
+fn logged() {
+    tracing::info!("client {:?}", Client::builder().danger_accept_invalid_certs(true)); //~ RG604
+    let clients = vec![Client::builder().danger_accept_invalid_hostnames(true)]; //~ RG604
+}
 impl Api {
     fn client(&self) { reqwest::Client::builder().danger_accept_invalid_certs(true); } //~ RG604
 }
